@@ -1,0 +1,25 @@
+"""``yibao serve``: run the web service."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def serve_command(
+    host: Annotated[str, typer.Option("--host", help="监听地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="端口")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", help="进程数")] = 1,
+) -> None:
+    """启动 yibao 网络服务（API 与页面）。"""
+    import uvicorn
+
+    uvicorn.run(
+        "yibao.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
