@@ -1,0 +1,48 @@
+"""Alembic environment: run with a connection handed in by :func:`yibao.persistence.migrate.upgrade`
+(``config.attributes["connection"]``), or with ``sqlalchemy.url`` from the config."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection
+
+import yibao.persistence.tables  # noqa: F401  (registers the tables)
+from yibao.persistence.base import Base
+from yibao.persistence.db import make_engine
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
+    with engine.begin() as conn:
+        _run(conn)
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=target_metadata,
+        literal_binds=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    run_migrations_online()

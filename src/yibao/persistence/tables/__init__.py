@@ -1,0 +1,17 @@
+"""Table modules, one per noun. Importing this package registers every table on ``Base``."""
+
+from yibao.persistence.tables.accounts import Account, JournalEntry, Posting
+from yibao.persistence.tables.catalog import CatalogItem
+from yibao.persistence.tables.institutions import ApiKey, Institution
+from yibao.persistence.tables.persons import Enrolment, Person
+
+__all__ = [
+    "Account",
+    "ApiKey",
+    "CatalogItem",
+    "Enrolment",
+    "Institution",
+    "JournalEntry",
+    "Person",
+    "Posting",
+]
