@@ -49,3 +49,8 @@ def verify(key: bytes, token: str, now: datetime) -> str:
     if now.timestamp() > expires:
         raise VoucherError("电子凭证已过期，请刷新二维码")
     return body[1:21]
+
+
+def derive_key(master: bytes) -> bytes:
+    """The voucher signing key, derived from the service's master key."""
+    return hmac.new(master, b"yibao/voucher/v1", hashlib.sha256).digest()

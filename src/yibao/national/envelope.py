@@ -11,11 +11,34 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-REQUIRED = ("infno", "msgid", "mdtrtarea_admvs", "recer_sys_code", "infver", "opter_type", "opter",
-            "opter_name", "inf_time", "fixmedins_code", "fixmedins_name", "input")
-MAX_LEN = {"infno": 6, "msgid": 30, "mdtrtarea_admvs": 6, "insuplc_admdvs": 6,
-           "recer_sys_code": 10, "infver": 6, "opter_type": 3, "opter": 30, "opter_name": 50,
-           "fixmedins_code": 30, "fixmedins_name": 200, "sign_no": 30}
+REQUIRED = (
+    "infno",
+    "msgid",
+    "mdtrtarea_admvs",
+    "recer_sys_code",
+    "infver",
+    "opter_type",
+    "opter",
+    "opter_name",
+    "inf_time",
+    "fixmedins_code",
+    "fixmedins_name",
+    "input",
+)
+MAX_LEN = {
+    "infno": 6,
+    "msgid": 30,
+    "mdtrtarea_admvs": 6,
+    "insuplc_admdvs": 6,
+    "recer_sys_code": 10,
+    "infver": 6,
+    "opter_type": 3,
+    "opter": 30,
+    "opter_name": 50,
+    "fixmedins_code": 30,
+    "fixmedins_name": 200,
+    "sign_no": 30,
+}
 
 
 class InterfaceError(ValueError):
@@ -64,10 +87,16 @@ def parse_envelope(body: Any) -> Envelope:
     except ValueError:
         raise InterfaceError("格式应为 yyyy-MM-dd HH:mm:ss", "inf_time") from None
     return Envelope(
-        infno=str(body["infno"]), msgid=str(body["msgid"]), mdtrtarea_admvs=admdvs,
-        insuplc_admdvs=insuplc, fixmedins_code=str(body["fixmedins_code"]),
-        fixmedins_name=str(body["fixmedins_name"]), opter=str(body["opter"]),
-        opter_name=str(body["opter_name"]), input=body["input"], raw=body,
+        infno=str(body["infno"]),
+        msgid=str(body["msgid"]),
+        mdtrtarea_admvs=admdvs,
+        insuplc_admdvs=insuplc,
+        fixmedins_code=str(body["fixmedins_code"]),
+        fixmedins_name=str(body["fixmedins_name"]),
+        opter=str(body["opter"]),
+        opter_name=str(body["opter_name"]),
+        input=body["input"],
+        raw=body,
     )
 
 

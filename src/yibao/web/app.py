@@ -5,14 +5,27 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from yibao import __version__
-from yibao.web.api import estimate
+from yibao.config import ConfigError, Settings, get_settings, load_secret_key
+from yibao.domain import voucher
+from yibao.persistence.db import make_engine, make_session_factory
+from yibao.web.api import estimate, fsi
 
 
-def create_app() -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
     app = FastAPI(
         title="yibao 医保服务平台",
         version=__version__,
         description="医保结算测算、定点医药机构结算接口（国家医保平台风格）、参保人与经办服务。",
     )
+    engine = make_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    try:
+        app.state.voucher_key = voucher.derive_key(load_secret_key(settings.secret_key_file))
+    except ConfigError:
+        app.state.voucher_key = b""  # no key yet: e-vouchers cannot be verified until `db upgrade`
     app.include_router(estimate.router)
+    app.include_router(fsi.router)
     return app

@@ -2,6 +2,14 @@
 
 from yibao.persistence.tables.accounts import Account, JournalEntry, Posting
 from yibao.persistence.tables.catalog import CatalogItem
+from yibao.persistence.tables.hospital import (
+    FeeLine,
+    FsiMessage,
+    SettlementFund,
+    SignIn,
+    Visit,
+)
+from yibao.persistence.tables.hospital import Settlement as SettlementRecord
 from yibao.persistence.tables.institutions import ApiKey, Institution
 from yibao.persistence.tables.persons import Enrolment, Person
 
@@ -10,8 +18,14 @@ __all__ = [
     "ApiKey",
     "CatalogItem",
     "Enrolment",
+    "FeeLine",
+    "FsiMessage",
     "Institution",
     "JournalEntry",
     "Person",
     "Posting",
+    "SettlementFund",
+    "SettlementRecord",
+    "SignIn",
+    "Visit",
 ]

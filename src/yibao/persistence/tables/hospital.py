@@ -59,6 +59,8 @@ class Visit(Base):
     dise_name: Mapped[str | None] = mapped_column(String(500), nullable=True)
     dept_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
     dr_name: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    chronic_class: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    oncology_course: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(
         String(12), default="open"
     )  # open|discharged|settled|cancelled

@@ -1,0 +1,77 @@
+"""What a transaction handler gets: the open session, the calling institution, the envelope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yibao.national.envelope import SHANGHAI, Envelope, InterfaceError
+from yibao.persistence.tables import Institution, Person
+from yibao.persistence.tables.hospital import Visit
+from yibao.services import persons
+
+
+@dataclass(frozen=True)
+class Context:
+    session: Session
+    institution: Institution
+    envelope: Envelope
+    now: datetime
+    voucher_key: bytes
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(SHANGHAI).date()
+
+    def person(self, psn_no: str, field: str = "psn_no") -> Person:
+        person = persons.get_by_psn_no(self.session, psn_no)
+        if person is None:
+            raise InterfaceError(f"参保人 {psn_no} 不存在", field)
+        return person
+
+    def visit(
+        self, mdtrt_id: str, psn_no: str, *, kind: str | None = None, lock: bool = False
+    ) -> Visit:
+        """The caller's own visit; another institution's visit is reported as not found."""
+        query = select(Visit).where(
+            Visit.mdtrt_id == mdtrt_id, Visit.institution_id == self.institution.id
+        )
+        if lock:
+            query = query.with_for_update()
+        visit = self.session.scalars(query).first()
+        if visit is None:
+            raise InterfaceError(f"就诊 {mdtrt_id} 不存在", "mdtrt_id")
+        person = self.session.get(Person, visit.person_id)
+        if person is None or person.psn_no != psn_no:
+            raise InterfaceError("人员编号与就诊记录不符", "psn_no")
+        if kind is not None and visit.kind != kind:
+            label = "住院" if kind == "inpatient" else "门诊"
+            raise InterfaceError(f"就诊 {mdtrt_id} 不是{label}就诊", "mdtrt_id")
+        if visit.status == "cancelled":
+            raise InterfaceError(f"就诊 {mdtrt_id} 已撤销", "mdtrt_id")
+        return visit
+
+    def check_institution(self, on: date) -> None:
+        inst = self.institution
+        if on < inst.designated_begin or (
+            inst.designated_end is not None and on > inst.designated_end
+        ):
+            raise InterfaceError(
+                f"医药机构 {inst.code} 在 {on} 不在定点协议有效期内", "fixmedins_code"
+            )
+
+    def check_person(self, person: Person, on: date, field: str = "psn_no") -> None:
+        if person.death_date is not None and on > person.death_date:
+            raise InterfaceError(
+                f"参保人 {person.psn_no} 已于 {person.death_date} 死亡，不能享受待遇", field
+            )
+        if persons.enrolment_on(self.session, person, on) is None:
+            raise InterfaceError(f"参保人 {person.psn_no} 在 {on} 不在参保有效期内", field)
+
+
+Handler = Callable[[Context, Mapping[str, Any]], Any]

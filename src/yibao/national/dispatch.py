@@ -1,0 +1,147 @@
+"""One entry point for every transaction, processed exactly once per (institution, msgid).
+
+The message row is claimed (a unique insert) *before* the work, in the same transaction:
+a retry that arrives while the first attempt is still running waits on that unique key and
+then replays the stored answer; a retry after it returns the stored answer byte for byte;
+the same msgid with a different body is refused. A refused request stores nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from yibao.national import fees, jsonout, misc, settle, visits
+from yibao.national.context import Context, Handler
+from yibao.national.envelope import Envelope, InterfaceError, parse_envelope, response
+from yibao.persistence.db import transaction
+from yibao.persistence.tables import Institution
+from yibao.persistence.tables.hospital import FsiMessage
+
+log = logging.getLogger("yibao.fsi")
+
+HANDLERS: dict[str, Handler] = {
+    "9001": misc.sign_in,
+    "1101": misc.person_info,
+    "1312": misc.query_catalog,
+    "2201": visits.register_outpatient,
+    "2202": visits.cancel_registration,
+    "2203": visits.upload_visit_info,
+    "2204": fees.upload_outpatient,
+    "2205": fees.cancel_outpatient,
+    "2206": settle.presettle_outpatient,
+    "2207": settle.settle_outpatient,
+    "2208": settle.reverse_outpatient,
+    "2301": fees.upload_inpatient,
+    "2302": fees.cancel_inpatient,
+    "2303": settle.presettle_inpatient,
+    "2304": settle.settle_inpatient,
+    "2305": settle.reverse_inpatient,
+    "2401": visits.admit,
+    "2402": visits.discharge,
+    "2404": visits.cancel_admission,
+    "2405": visits.cancel_discharge,
+    "5203": settle.query_settlement,
+}
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def body_hash(env: Envelope) -> str:
+    text = json.dumps([env.infno, _canonical(env.input)], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _error(message: str, admdvs: str, received: datetime) -> str:
+    return jsonout.dumps(response({}, admdvs=admdvs, received=received, error=message))
+
+
+def _replay(
+    factory: sessionmaker[Session],
+    institution_id: int,
+    env: Envelope,
+    digest: str,
+    received: datetime,
+) -> str:
+    with factory() as session:
+        stored = session.scalars(
+            select(FsiMessage).where(
+                FsiMessage.institution_id == institution_id, FsiMessage.msgid == env.msgid
+            )
+        ).first()
+    if stored is None:
+        return _error("系统繁忙，请稍后重试", env.mdtrtarea_admvs, received)
+    if stored.body_hash != digest:
+        return _error(
+            f"[msgid] 报文 ID {env.msgid} 已用于另一笔不同内容的交易", env.mdtrtarea_admvs, received
+        )
+    return stored.response
+
+
+def process(
+    factory: sessionmaker[Session], institution: Institution, body: bytes, voucher_key: bytes
+) -> str:
+    """The response text for one request from ``institution``."""
+    received = datetime.now(UTC)
+    try:
+        raw = jsonout.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return _error("请求报文不是合法的 JSON", institution.region, received)
+    try:
+        env = parse_envelope(raw)
+    except InterfaceError as exc:
+        return _error(str(exc), institution.region, received)
+    handler = HANDLERS.get(env.infno)
+    if handler is None:
+        return _error(
+            f"[infno] 不支持的交易编号 {env.infno}，支持：{', '.join(HANDLERS)}",
+            env.mdtrtarea_admvs,
+            received,
+        )
+    if env.fixmedins_code != institution.code:
+        return _error("[fixmedins_code] 与认证的医药机构不符", env.mdtrtarea_admvs, received)
+    digest = body_hash(env)
+
+    def work(session: Session) -> str:
+        claim = FsiMessage(
+            institution_id=institution.id,
+            msgid=env.msgid,
+            infno=env.infno,
+            body_hash=digest,
+            response="",
+        )
+        session.add(claim)
+        session.flush()  # waits here while another attempt with this msgid is in flight
+        inst = session.get(Institution, institution.id)
+        assert inst is not None
+        ctx = Context(session, inst, env, datetime.now(UTC), voucher_key)
+        output = handler(ctx, env.input)
+        claim.response = jsonout.dumps(
+            response(output, admdvs=env.mdtrtarea_admvs, received=received)
+        )
+        return claim.response
+
+    try:
+        return transaction(factory, work)
+    except IntegrityError:
+        return _replay(factory, institution.id, env, digest, received)
+    except InterfaceError as exc:
+        log.info("infno %s msgid %s refused: %s", env.infno, env.msgid, exc)
+        return _error(str(exc), env.mdtrtarea_admvs, received)

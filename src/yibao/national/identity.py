@@ -1,0 +1,43 @@
+"""Who the patient is: by e-voucher token (01), ID card number (02) or social-security card
+(03, whose card number is the ID number)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from yibao.domain import voucher
+from yibao.national import codes, fields
+from yibao.national.context import Context
+from yibao.national.envelope import InterfaceError
+from yibao.persistence.tables import Person
+from yibao.services import persons
+
+
+def person_by_credential(ctx: Context, data: Mapping[str, Any], path: str) -> Person:
+    cert_type = fields.code(data, "mdtrt_cert_type", path, codes.CERT_TYPES)
+    cert_no = fields.text(data, "mdtrt_cert_no", path, max_len=50)
+    if cert_type == "01":
+        try:
+            psn_no = voucher.verify(ctx.voucher_key, cert_no, ctx.now)
+        except voucher.VoucherError as exc:
+            raise InterfaceError(str(exc), f"{path}.mdtrt_cert_no") from None
+        person = persons.get_by_psn_no(ctx.session, psn_no)
+    else:
+        if cert_type == "03":
+            fields.text(data, "card_sn", path, max_len=50)
+        person = persons.find_by_certno(ctx.session, cert_no)
+    if person is None:
+        raise InterfaceError("未找到该参保人", f"{path}.mdtrt_cert_no")
+    return person
+
+
+def person_for(ctx: Context, data: Mapping[str, Any], path: str) -> Person:
+    """The person named by ``psn_no``, who must also hold the credential sent with it."""
+    psn_no = fields.text(data, "psn_no", path)
+    person = ctx.person(psn_no, f"{path}.psn_no")
+    if data.get("mdtrt_cert_no"):
+        holder = person_by_credential(ctx, data, path)
+        if holder.id != person.id:
+            raise InterfaceError("就诊凭证与人员编号不符", f"{path}.mdtrt_cert_no")
+    return person

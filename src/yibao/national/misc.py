@@ -1,0 +1,162 @@
+"""Sign-in (9001), person info (1101) and the catalogue query (1312)."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from yibao.domain.money import from_fen
+from yibao.national import fields
+from yibao.national.context import Context
+from yibao.national.envelope import SHANGHAI, InterfaceError
+from yibao.national.identity import person_by_credential
+from yibao.national.output import person_fields
+from yibao.persistence.tables import CatalogItem, Enrolment
+from yibao.persistence.tables.hospital import SignIn
+from yibao.services import ledger, persons
+
+
+def sign_in(ctx: Context, data: Mapping[str, Any]) -> Any:
+    d = fields.node(data, "signIn")
+    opter_no = fields.text(d, "opter_no", "input.signIn")
+    fields.text(d, "ip", "input.signIn", max_len=50)
+    local = ctx.now.astimezone(SHANGHAI)
+    sign_no = f"{ctx.institution.region}{local:%Y%m%d%H%M%S}{secrets.randbelow(10**10):010d}"
+    ctx.session.add(
+        SignIn(
+            sign_no=sign_no, institution_id=ctx.institution.id, opter_no=opter_no, sign_time=ctx.now
+        )
+    )
+    return {"signinoutb": {"sign_time": local.strftime("%Y-%m-%d %H:%M:%S"), "sign_no": sign_no}}
+
+
+def person_info(ctx: Context, data: Mapping[str, Any]) -> Any:
+    d = fields.node(data, "data")
+    person = person_by_credential(ctx, d, "input.data")
+    today = ctx.today
+    enrolment = persons.enrolment_on(ctx.session, person, today)
+    last = ctx.session.scalars(
+        select(Enrolment)
+        .where(Enrolment.person_id == person.id)
+        .order_by(Enrolment.begin.desc())
+        .limit(1)
+    ).first()
+    balance = (
+        from_fen(ledger.balance_fen(ctx.session, person))
+        if person.scheme == "employee"
+        else from_fen(0)
+    )
+    status = "1" if enrolment is not None else "4"
+    begin: date | None = last.begin if last is not None else None
+    end: date | None = last.end if last is not None and enrolment is None else None
+    return {
+        "baseinfo": {
+            **{
+                k: v
+                for k, v in person_fields(person, today).items()
+                if k not in ("insutype", "psn_type", "cvlserv_flag")
+            },
+            "exp_content": "",
+        },
+        "insuinfo": [
+            {
+                "balc": balance,
+                "insutype": persons.insutype(person),
+                "psn_type": persons.psn_type(person),
+                "psn_insu_stas": status,
+                "psn_insu_date": begin.isoformat() if begin else "",
+                "paus_insu_date": end.isoformat() if end else "",
+                "cvlserv_flag": "0",
+                "insuplc_admdvs": person.region,
+                "emp_name": "",
+            }
+        ],
+        "idetinfo": [],
+    }
+
+
+def query_catalog(ctx: Context, data: Mapping[str, Any]) -> Any:
+    d = fields.node(data, "data")
+    p = "input.data"
+    page_num = _positive(d, "page_num", p, 1)
+    page_size = min(_positive(d, "page_size", p, 20), 500)
+    code = fields.text(d, "hilist_code", p, max_len=50, required=False)
+    name = fields.text(d, "hilist_name", p, max_len=200, required=False)
+    pinyin = fields.text(d, "pinyin", p, max_len=200, required=False)
+    when = fields.moment(d, "query_date", p, required=False, default=ctx.now)
+    total, items = _catalog_page(
+        ctx, code, name or pinyin, fields.local_date(when), (page_num - 1) * page_size, page_size
+    )
+    return {
+        "pageNum": page_num,
+        "pageSize": page_size,
+        "recordCounts": total,
+        "pages": math.ceil(total / page_size) if total else 0,
+        "firstPage": page_num == 1,
+        "lastPage": page_num * page_size >= total,
+        "data": [
+            {
+                "hilist_code": it.hilist_code,
+                "hilist_name": it.name,
+                "insu_admdvs": ctx.envelope.mdtrtarea_admvs,
+                "begndate": it.begin_date.isoformat(),
+                "enddate": it.end_date.isoformat() if it.end_date else "",
+                "med_chrgitm_type": "",
+                "chrgitm_lv": it.chrgitm_lv,
+                "lmt_used_flag": "0",
+                "list_type": it.list_category,
+                "med_use_flag": "1",
+                "matn_used_flag": "0",
+                "hilist_use_type": "",
+                "lmt_cpnd_type": "",
+                "wubi": "",
+                "pinyin": it.pinyin_initials,
+                "memo": it.indication or "",
+                "vali_flag": "1",
+                "selfpay_prop": it.selfpay_prop if it.selfpay_prop is not None else "",
+                "pric_uplmt_amt": it.price_cap if it.price_cap is not None else "",
+            }
+            for it in items
+        ],
+    }
+
+
+def _positive(d: Mapping[str, Any], key: str, path: str, default: int) -> int:
+    raw = d.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(str(raw))
+    except ValueError:
+        raise InterfaceError("应为正整数", f"{path}.{key}") from None
+    if value < 1:
+        raise InterfaceError("应为正整数", f"{path}.{key}")
+    return value
+
+
+def _catalog_page(
+    ctx: Context, code: str, text: str, on: date, offset: int, limit: int
+) -> tuple[int, list[CatalogItem]]:
+    query = select(CatalogItem).where(
+        CatalogItem.begin_date <= on,
+        or_(CatalogItem.end_date.is_(None), CatalogItem.end_date >= on),
+    )
+    if code:
+        query = query.where(CatalogItem.hilist_code == code)
+    if text:
+        like = f"%{text.lower()}%"
+        query = query.where(
+            or_(
+                CatalogItem.name.contains(text),
+                CatalogItem.pinyin_initials.like(like),
+                CatalogItem.pinyin_full.like(like),
+            )
+        )
+    total = ctx.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = ctx.session.scalars(query.order_by(CatalogItem.hilist_code).offset(offset).limit(limit))
+    return int(total), list(items)

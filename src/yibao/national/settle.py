@@ -1,0 +1,271 @@
+"""Pre-settlement, settlement, reversal and query: 2206/2207/2208, 2303/2304/2305, 5203."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from yibao.domain.money import ZERO, from_fen
+from yibao.national import codes, fields
+from yibao.national.context import Context
+from yibao.national.envelope import InterfaceError
+from yibao.national.fees import total_of
+from yibao.national.output import (
+    amounts_of_result,
+    amounts_of_settlement,
+    setldetail,
+    setlinfo,
+)
+from yibao.persistence.tables import Person
+from yibao.persistence.tables.hospital import Settlement, SettlementFund, Visit
+from yibao.services import settlement as service
+
+_ECHOED = ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt")
+
+
+def _settle(ctx: Context, data: Mapping[str, Any], *, kind: str, final: bool) -> Any:
+    d = fields.node(data, "data")
+    p = "input.data"
+    visit = ctx.visit(
+        fields.text(d, "mdtrt_id", p), fields.text(d, "psn_no", p), kind=kind, lock=final
+    )
+    person = ctx.session.get(Person, visit.person_id)
+    assert person is not None
+    if final:  # one settlement at a time per person: year-to-date and account stay exact
+        ctx.session.execute(select(Person.id).where(Person.id == person.id).with_for_update())
+    allowed = codes.OUTPATIENT_MED_TYPES if kind == "outpatient" else codes.INPATIENT_MED_TYPES
+    med_type = fields.code(d, "med_type", p, allowed, required=False) or visit.med_type
+    if med_type != visit.med_type and kind == "outpatient":
+        visit.med_type = med_type
+    fields.code(d, "insutype", p, codes.INSUTYPE_NAMES)
+    fields.code(d, "mdtrt_cert_type", p, codes.CERT_TYPES)
+    if visit.status == "settled":
+        raise InterfaceError("该就诊已结算", f"{p}.mdtrt_id")
+    if (
+        final
+        and kind == "inpatient"
+        and visit.status != "discharged"
+        and not fields.flag(d, "mid_setl_flag", p)
+    ):
+        raise InterfaceError(
+            "请先办理出院（2402），或按中途结算上传 mid_setl_flag=1", f"{p}.mdtrt_id"
+        )
+    # the encounter's date: discharge for inpatient care, the visit itself for outpatient care
+    on = fields.local_date(visit.endtime or ctx.now if kind == "inpatient" else visit.begntime)
+    ctx.check_institution(on)
+    ctx.check_person(person, on, f"{p}.psn_no")
+    medfee = fields.amount(d, "medfee_sumamt", p)
+    lines = service.unsettled_lines(ctx.session, visit)
+    if not lines:
+        raise InterfaceError("没有待结算的费用明细，请先上传（2204/2301）", f"{p}.mdtrt_id")
+    uploaded = total_of(lines)
+    if medfee != uploaded:
+        raise InterfaceError(
+            f"医疗费总额 {medfee} 与已上传明细合计 {uploaded} 不符", f"{p}.medfee_sumamt"
+        )
+    use_account = fields.flag(d, "acct_used_flag", p, default="1")
+    computed = service.compute(
+        ctx.session,
+        visit,
+        person,
+        ctx.institution,
+        med_type=med_type,
+        use_account=use_account,
+        on=on,
+    )
+    result = computed.result
+    if final:
+        for key in _ECHOED:
+            sent = fields.number(d, key, p, required=False)
+            if sent is not None and sent != getattr(result, key):
+                raise InterfaceError(
+                    f"与结算结果 {getattr(result, key)} 不符（请重新预结算）", f"{p}.{key}"
+                )
+    amounts = amounts_of_result(result)
+    cert_type = str(d.get("mdtrt_cert_type") or visit.mdtrt_cert_type)
+    if not final:
+        balc = (
+            computed.balance_before - result.acct_pay
+            if computed.balance_before is not None
+            else ZERO
+        )
+        info = setlinfo(
+            person=person,
+            institution=ctx.institution,
+            visit=visit,
+            med_type=med_type,
+            amounts=amounts,
+            on=on,
+            when=ctx.now,
+            msgid=ctx.envelope.msgid,
+            setl_id=None,
+            balc=balc,
+            mdtrt_cert_type=cert_type,
+        )
+        rows = [(t, from_fen(f)) for t, f in service.fund_rows(person.scheme, result)]
+        return {
+            "setlinfo": info,
+            "setldetail": setldetail(
+                person.scheme, rows, result.inscp_scp_amt, list(result.explanation)
+            ),
+        }
+    record = service.record(
+        ctx.session,
+        computed,
+        visit,
+        person,
+        ctx.institution,
+        msgid=ctx.envelope.msgid,
+        infno=ctx.envelope.infno,
+        med_type=med_type,
+        now=ctx.now,
+    )
+    return _settlement_output(ctx, record, visit, person, cert_type)
+
+
+def _settlement_output(
+    ctx: Context, record: Settlement, visit: Visit, person: Person, cert_type: str
+) -> dict[str, Any]:
+    info = setlinfo(
+        person=person,
+        institution=ctx.institution,
+        visit=visit,
+        med_type=record.med_type,
+        amounts=amounts_of_settlement(record),
+        on=record.setl_date,
+        when=record.setl_time,
+        msgid=record.msgid,
+        setl_id=record.setl_id,
+        balc=from_fen(record.balc_fen),
+        mdtrt_cert_type=cert_type,
+    )
+    funds = ctx.session.scalars(
+        select(SettlementFund)
+        .where(SettlementFund.settlement_id == record.id)
+        .order_by(SettlementFund.id)
+    )
+    rows = [(f.fund_pay_type, from_fen(f.fund_payamt_fen)) for f in funds]
+    return {
+        "setlinfo": info,
+        "setldetail": setldetail(
+            person.scheme, rows, from_fen(record.inscp_scp_fen), json.loads(record.explanation)
+        ),
+    }
+
+
+def _reverse(ctx: Context, data: Mapping[str, Any], kind: str) -> Any:
+    d = fields.node(data, "data")
+    p = "input.data"
+    visit = ctx.visit(
+        fields.text(d, "mdtrt_id", p), fields.text(d, "psn_no", p), kind=kind, lock=True
+    )
+    setl_id = fields.text(d, "setl_id", p)
+    original = ctx.session.scalars(
+        select(Settlement)
+        .where(
+            Settlement.setl_id == setl_id,
+            Settlement.institution_id == ctx.institution.id,
+            Settlement.visit_id == visit.id,
+        )
+        .with_for_update()
+    ).first()
+    if original is None:
+        raise InterfaceError(f"结算 {setl_id} 不存在", f"{p}.setl_id")
+    person = ctx.session.get(Person, visit.person_id)
+    assert person is not None
+    ctx.session.execute(select(Person.id).where(Person.id == person.id).with_for_update())
+    if original.kind != "settle" or original.reversed:
+        raise InterfaceError("该结算已撤销，不能重复撤销", f"{p}.setl_id")
+    reversal = service.reverse(
+        ctx.session,
+        original,
+        person,
+        ctx.institution,
+        msgid=ctx.envelope.msgid,
+        infno=ctx.envelope.infno,
+        now=ctx.now,
+    )
+    return _settlement_output(ctx, reversal, visit, person, visit.mdtrt_cert_type)
+
+
+def presettle_outpatient(ctx: Context, data: Mapping[str, Any]) -> Any:
+    """2206 门诊预结算."""
+    return _settle(ctx, data, kind="outpatient", final=False)
+
+
+def settle_outpatient(ctx: Context, data: Mapping[str, Any]) -> Any:
+    """2207 门诊结算."""
+    return _settle(ctx, data, kind="outpatient", final=True)
+
+
+def reverse_outpatient(ctx: Context, data: Mapping[str, Any]) -> Any:
+    """2208 门诊结算撤销."""
+    return _reverse(ctx, data, "outpatient")
+
+
+def presettle_inpatient(ctx: Context, data: Mapping[str, Any]) -> Any:
+    """2303 住院预结算."""
+    return _settle(ctx, data, kind="inpatient", final=False)
+
+
+def settle_inpatient(ctx: Context, data: Mapping[str, Any]) -> Any:
+    """2304 住院结算."""
+    return _settle(ctx, data, kind="inpatient", final=True)
+
+
+def reverse_inpatient(ctx: Context, data: Mapping[str, Any]) -> Any:
+    """2305 住院结算撤销."""
+    return _reverse(ctx, data, "inpatient")
+
+
+def query_settlement(ctx: Context, data: Mapping[str, Any]) -> Any:
+    """5203 结算信息查询: the caller's own settlements only."""
+    d = fields.node(data, "data")
+    p = "input.data"
+    person = ctx.person(fields.text(d, "psn_no", p), f"{p}.psn_no")
+    query = select(Settlement).where(
+        Settlement.institution_id == ctx.institution.id, Settlement.person_id == person.id
+    )
+    setl_id = fields.text(d, "setl_id", p, required=False)
+    mdtrt_id = fields.text(d, "mdtrt_id", p, required=False)
+    if not setl_id and not mdtrt_id:
+        raise InterfaceError("setl_id 与 mdtrt_id 至少给出一个", f"{p}.setl_id")
+    if setl_id:
+        query = query.where(Settlement.setl_id == setl_id)
+    if mdtrt_id:
+        query = query.join(Visit, Visit.id == Settlement.visit_id).where(Visit.mdtrt_id == mdtrt_id)
+    record = ctx.session.scalars(query.order_by(Settlement.id.desc())).first()
+    if record is None:
+        raise InterfaceError("未找到结算信息", f"{p}.setl_id" if setl_id else f"{p}.mdtrt_id")
+    visit = ctx.session.get(Visit, record.visit_id)
+    assert visit is not None
+    out = _settlement_output(ctx, record, visit, person, visit.mdtrt_cert_type)
+    info = out["setlinfo"]
+    inst = ctx.institution
+    info.update(
+        {
+            "psn_pay": info["psn_part_amt"],
+            "cash_payamt": info["psn_cash_pay"],
+            "fixmedins_code": inst.code,
+            "fixmedins_name": inst.name,
+            "hosp_lv": {1: "14", 2: "13", 3: "12"}.get(inst.level or 0, "11"),
+            "fixmedins_poolarea": inst.region,
+            "insu_optins": person.region,
+            "begndate": visit.begntime.date().isoformat(),
+            "enddate": (visit.endtime or visit.begntime).date().isoformat(),
+            "refd_setl_flag": "1" if record.kind == "reversal" else "0",
+            "year": str(record.year),
+            "dise_codg": visit.dise_codg or "",
+            "dise_name": visit.dise_name or "",
+            "pay_loc": "2",
+            "setl_type": "2",
+        }
+    )
+    return out
+
+
+__all__ = ["Decimal"]
