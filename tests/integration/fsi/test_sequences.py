@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from conftest import Hospital, World, now_text
+from hospital_client import Hospital, World, now_text
 from sqlalchemy import func, select
 
 from yibao.persistence.tables.hospital import Settlement
@@ -126,7 +126,8 @@ def test_outpatient_sequence_settles_then_reverses_everything(
         },
     )["result"]
     assert [r["chrgitm_lv"] for r in fees] == ["01", "01", "03"]
-    assert fees[2]["fulamt_ownpay_amt"] == Decimal("20.00") and "全自费" in fees[2]["memo"]
+    assert fees[2]["fulamt_ownpay_amt"] == Decimal("20.00")
+    assert "全自费" in fees[2]["memo"]
     settle_input = {
         "psn_no": p["psn_no"],
         "mdtrt_cert_type": "02",
@@ -164,7 +165,8 @@ def test_outpatient_sequence_settles_then_reverses_everything(
         "2208", {"data": {"setl_id": info["setl_id"], "mdtrt_id": mdtrt_id, "psn_no": p["psn_no"]}}
     )["setlinfo"]
     assert rev["medfee_sumamt"] == Decimal("-520.00")
-    assert rev["hifp_pay"] == Decimal("-240.00") and rev["setl_id"] != info["setl_id"]
+    assert rev["hifp_pay"] == Decimal("-240.00")
+    assert rev["setl_id"] != info["setl_id"]
     assert _balance(world, p["psn_no"]) == before
     again = hospital.call("2206", {"data": settle_input})["setlinfo"]
     assert again["act_pay_dedc"] == Decimal("100.00")  # the year-to-date is restored too
