@@ -26,6 +26,7 @@ from yibao.national.envelope import Envelope, InterfaceError, parse_envelope, re
 from yibao.persistence.db import transaction
 from yibao.persistence.tables import Institution
 from yibao.persistence.tables.hospital import FsiMessage
+from yibao.services.errors import ServiceError
 
 log = logging.getLogger("yibao.fsi")
 
@@ -142,6 +143,6 @@ def process(
         return transaction(factory, work)
     except IntegrityError:
         return _replay(factory, institution.id, env, digest, received)
-    except InterfaceError as exc:
+    except (InterfaceError, ServiceError) as exc:
         log.info("infno %s msgid %s refused: %s", env.infno, env.msgid, exc)
         return _error(str(exc), env.mdtrtarea_admvs, received)

@@ -18,6 +18,8 @@ def person_by_credential(ctx: Context, data: Mapping[str, Any], path: str) -> Pe
     cert_type = fields.code(data, "mdtrt_cert_type", path, codes.CERT_TYPES)
     cert_no = fields.text(data, "mdtrt_cert_no", path, max_len=50)
     if cert_type == "01":
+        if not ctx.voucher_key:
+            raise InterfaceError("电子凭证服务未初始化（缺少密钥）", f"{path}.mdtrt_cert_type")
         try:
             psn_no = voucher.verify(ctx.voucher_key, cert_no, ctx.now)
         except voucher.VoucherError as exc:

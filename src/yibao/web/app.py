@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from fastapi import FastAPI
 
 from yibao import __version__
 from yibao.config import ConfigError, Settings, get_settings, load_secret_key
 from yibao.domain import voucher
 from yibao.persistence.db import make_engine, make_session_factory
-from yibao.web.api import estimate, fsi
+from yibao.web.api import estimate, fsi, me
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -23,9 +26,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     try:
-        app.state.voucher_key = voucher.derive_key(load_secret_key(settings.secret_key_file))
+        master = load_secret_key(settings.secret_key_file)
     except ConfigError:
-        app.state.voucher_key = b""  # no key yet: e-vouchers cannot be verified until `db upgrade`
+        master = b""  # no key yet (before `yibao db upgrade`): no e-vouchers, no sign-in
+    app.state.voucher_key = voucher.derive_key(master) if master else b""
+    app.state.token_key = (
+        hmac.new(master, b"yibao/app-token/v1", hashlib.sha256).digest() if master else b""
+    )
     app.include_router(estimate.router)
+    app.include_router(me.router)
     app.include_router(fsi.router)
     return app

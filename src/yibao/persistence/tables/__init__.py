@@ -2,6 +2,7 @@
 
 from yibao.persistence.tables.accounts import Account, JournalEntry, Posting
 from yibao.persistence.tables.catalog import CatalogItem
+from yibao.persistence.tables.credentials import PersonCredential
 from yibao.persistence.tables.hospital import (
     FeeLine,
     FsiMessage,
@@ -23,6 +24,7 @@ __all__ = [
     "Institution",
     "JournalEntry",
     "Person",
+    "PersonCredential",
     "Posting",
     "SettlementFund",
     "SettlementRecord",

@@ -1,0 +1,39 @@
+"""FastAPI dependencies: a database session per request, the signed-in person."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.orm import Session
+
+from yibao.persistence.tables import Person
+from yibao.services import auth, persons
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request.app.state.session_factory() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def current_person(request: Request, session: SessionDep) -> Person:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    psn_no = None
+    if scheme.lower() == "bearer" and token and request.app.state.token_key:
+        psn_no = auth.read_token(request.app.state.token_key, token.strip())
+    person = persons.get_by_psn_no(session, psn_no) if psn_no else None
+    if person is None:
+        raise HTTPException(
+            status_code=401,
+            detail="请先登录（令牌缺失、无效或已过期）",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return person
+
+
+CurrentPerson = Annotated[Person, Depends(current_person)]
