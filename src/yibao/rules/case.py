@@ -136,6 +136,26 @@ def _amount(raw: Any, path: str) -> Decimal:
         return parse_amount(raw)
     except AmountError as exc:
         raise CaseError(path, str(exc)) from None
+    except ArithmeticError:  # too many digits to hold exactly (decimal.InvalidOperation)
+        raise CaseError(path, f"金额格式不正确：{raw!r}") from None
+
+
+def _table(raw: Any, path: str) -> Mapping[str, Any]:
+    """A mapping with free keys (disease codes, months); absent is empty."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise CaseError(path, "应为 JSON 对象")
+    return raw
+
+
+MONTHS = tuple(f"{m:02d}" for m in range(1, 13))
+
+
+def _month(raw: Any, path: str) -> str:
+    if raw not in MONTHS:
+        raise CaseError(path, f"月份应为 01 到 12 的两位字符串，实际是 {raw!r}")
+    return str(raw)
 
 
 def _ratio(raw: Any, path: str) -> Decimal:
@@ -186,16 +206,12 @@ def _ytd(raw: Any) -> YearToDate:
         k: _amount(data[k], f"year_to_date.{k}") for k in _YTD_AMOUNTS if data.get(k) is not None
     }
     chronic: dict[str, ChronicYtd] = {}
-    for code, entry in _obj(
-        data.get("chronic") or {}, "year_to_date.chronic", set(data.get("chronic") or {})
-    ).items():
+    for code, entry in _table(data.get("chronic"), "year_to_date.chronic").items():
         p = f"year_to_date.chronic.{code}"
         e = _obj(entry, p, _CHRONIC_YTD)
         months = {
-            str(m): _amount(v, f"{p}.months.{m}")
-            for m, v in _obj(
-                e.get("months") or {}, f"{p}.months", set(e.get("months") or {})
-            ).items()
+            _month(m, f"{p}.months.{m}"): _amount(v, f"{p}.months.{m}")
+            for m, v in _table(e.get("months"), f"{p}.months").items()
         }
         chronic[str(code)] = ChronicYtd(
             deductible_paid=_amount(e.get("deductible_paid", "0"), f"{p}.deductible_paid"),

@@ -77,6 +77,26 @@ def _pay_bands(bands: Bands, lo: Decimal, hi: Decimal, lines: list[str] | None) 
     return total
 
 
+def _pooled_pay(
+    bands: Bands, axis: str, year_before: Decimal, dedc: Decimal, inscp: Decimal, why: list[str]
+) -> Decimal:
+    """Spec 2.4: the pooled fund's payment for the encounter, rounded, before the caps.
+
+    On the encounter axis: the bands over ``[dedc, inscp)``, summed, then rounded. On a yearly
+    axis the encounter covers ``[year_before + dedc, year_before + inscp)`` and its payment is
+    the rounded year-to-date payment after it minus the rounded one before it, so that the
+    year's payments add up to the rounded yearly figure (Taiyuan: 30% of the first 100 yuan
+    is at most 30.00 in the year, however the 100 yuan is split between visits).
+    """
+    if axis != "year":
+        return round_cents(_pay_bands(bands, dedc, inscp, why))
+    lo, hi = year_before + dedc, year_before + inscp
+    _pay_bands(bands, lo, hi, why)  # the explanation lines
+    return round_cents(_pay_bands(bands, ZERO, hi, None)) - round_cents(
+        _pay_bands(bands, ZERO, lo, None)
+    )
+
+
 def _bands_for(case: Case, benefit: Benefit) -> tuple[Bands, str]:
     """The bands that apply to this case, with a note on why they differ from the normal ones."""
     route = benefit.route_rates.get(case.route)
@@ -155,8 +175,7 @@ def settle_case(case: Case) -> Result:
     bands, band_note = _bands_for(case, benefit)
     if band_note:
         why.append(f"{band_note}：按 {labels.pct(bands[0].rate)} 支付")
-    offset = ytd.outpatient_eligible if benefit.axis == "year" else ZERO
-    hifp = round_cents(_pay_bands(bands, offset + dedc, offset + inscp, why))
+    hifp = _pooled_pay(bands, benefit.axis, ytd.outpatient_eligible, dedc, inscp, why)
     hifp = _apply_caps(case, benefit, chronic, hifp, why)
 
     hifmi = ZERO
