@@ -14,9 +14,19 @@ app.add_typer(policy_cli.app, name="policy", help="医保政策：列表、查�
 
 def _register_optional() -> None:
     """Nouns that need the service layer register here (imported lazily to keep startup fast)."""
+    from yibao.cli import catalog as catalog_cli
+    from yibao.cli import db as db_cli
+    from yibao.cli import demo as demo_cli
+    from yibao.cli import institution as institution_cli
+    from yibao.cli import person as person_cli
     from yibao.cli import serve as serve_cli
 
     app.command("serve")(serve_cli.serve_command)
+    app.add_typer(db_cli.app, name="db", help="数据库：创建与升级")
+    app.add_typer(person_cli.app, name="person", help="参保人：登记、查看")
+    app.add_typer(institution_cli.app, name="institution", help="定点医药机构：登记与 API 密钥")
+    app.add_typer(catalog_cli.app, name="catalog", help="医保目录：导入")
+    app.add_typer(demo_cli.app, name="demo", help="演示数据")
 
 
 _register_optional()

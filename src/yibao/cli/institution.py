@@ -1,0 +1,83 @@
+"""``yibao institution``: register a designated institution and issue its API key."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from yibao.cli.db import database, fail, settings
+from yibao.persistence.db import unit_of_work
+from yibao.services import institutions
+from yibao.services.errors import ServiceError
+
+app = typer.Typer(no_args_is_help=True)
+
+OPTION_OF_FIELD = {
+    "code": "--code",
+    "name": "--name",
+    "type": "--type",
+    "level": "--level",
+    "grade": "--grade",
+    "region": "--region",
+    "address": "--address",
+    "lat": "--lat",
+    "lon": "--lon",
+    "designated_end": "--until",
+}
+
+
+@app.command("add")
+def add_command(
+    code: Annotated[str, typer.Option("--code", help="机构编码，H/P 加 11 位数字")],
+    name: Annotated[str, typer.Option("--name", help="机构名称")],
+    type_: Annotated[str, typer.Option("--type", help="hospital（医院）或 pharmacy（药店）")],
+    region: Annotated[str, typer.Option("--region", help="所在医保区划（6 位）")],
+    level: Annotated[str | None, typer.Option("--level", help="医院等级 1、2、3")] = None,
+    grade: Annotated[str | None, typer.Option("--grade", help="等次：甲 或 乙")] = None,
+    address: Annotated[str | None, typer.Option("--address", help="地址")] = None,
+    lat: Annotated[str | None, typer.Option("--lat", help="纬度")] = None,
+    lon: Annotated[str | None, typer.Option("--lon", help="经度")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="定点开始日期 YYYY-MM-DD")] = None,
+    cross_province: Annotated[
+        bool, typer.Option("--cross-province", help="开通跨省直接结算")
+    ] = False,
+) -> None:
+    """登记定点医药机构；最后一行输出新的 API 密钥（只显示这一次）。"""
+    level_value: int | None = None
+    if level is not None:
+        if level.strip() not in ("1", "2", "3"):
+            fail(f"应为 1、2 或 3，实际 {level!r}", "--level")
+        level_value = int(level)
+    begin: date | None = None
+    if since is not None:
+        try:
+            begin = date.fromisoformat(since)
+        except ValueError:
+            fail(f"日期格式不正确：{since!r}，应为 YYYY-MM-DD", "--since")
+    cfg = settings()
+    with database(cfg) as factory:
+        try:
+            with unit_of_work(factory) as session:
+                inst = institutions.create_institution(
+                    session,
+                    code=code,
+                    name=name,
+                    type=type_,
+                    region=region,
+                    level=level_value,
+                    grade=grade,
+                    address=address,
+                    lat=lat,
+                    lon=lon,
+                    designated_begin=begin,
+                    cross_province=cross_province,
+                )
+                key = institutions.create_api_key(session, inst)
+                summary = f"已登记定点医药机构：{inst.code} {inst.name}"
+        except ServiceError as exc:
+            fail(exc.message, OPTION_OF_FIELD.get(exc.field or "", exc.field))
+    print(summary)
+    print("API 密钥（只显示这一次，请妥善保存）：")
+    print(key)

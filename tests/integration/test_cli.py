@@ -1,0 +1,228 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from yibao.cli import app
+from yibao.persistence.tables import Institution, Person
+from yibao.services import institutions, ledger, persons
+
+Invoke = Callable[..., "Result"]
+
+
+class Result:
+    def __init__(self, exit_code: int, stdout: str, stderr: str) -> None:
+        self.exit_code, self.stdout, self.stderr = exit_code, stdout, stderr
+
+    @property
+    def last_line(self) -> str:
+        return self.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def cli(
+    db_url: str, tmp_path: Path, secret_key_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> Invoke:
+    """Run ``yibao ...`` against the test database; ``db upgrade`` runs first."""
+    monkeypatch.chdir(tmp_path)
+    env = {"YIBAO_DATABASE_URL": db_url, "YIBAO_SECRET_KEY_FILE": str(secret_key_file)}
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Result:
+        r = runner.invoke(app, list(args), env=env)
+        return Result(r.exit_code, r.stdout, r.stderr)
+
+    assert invoke("db", "upgrade").exit_code == 0
+    return invoke
+
+
+@pytest.fixture
+def cli_session(cli: Invoke, db_url: str) -> Iterator[Session]:
+    from yibao.persistence.db import make_engine, make_session_factory
+    from yibao.services.ledger import check_ledger
+
+    engine = make_engine(db_url)
+    factory: sessionmaker[Session] = make_session_factory(engine)
+    with factory() as s:
+        yield s
+    with factory() as s:
+        assert check_ledger(s) == []
+    engine.dispose()
+
+
+def test_db_upgrade_creates_the_key_file_and_is_repeatable(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    key = tmp_path / "var" / "secret.key"
+    env = {"YIBAO_DATABASE_URL": db_url, "YIBAO_SECRET_KEY_FILE": str(key)}
+    first = CliRunner().invoke(app, ["db", "upgrade"], env=env)
+    assert first.exit_code == 0, first.output
+    assert "已生成密钥文件" in first.stdout
+    assert key.stat().st_mode & 0o777 == 0o600
+    second = CliRunner().invoke(app, ["db", "upgrade"], env=env)
+    assert second.exit_code == 0
+    assert "已生成密钥文件" not in second.stdout
+
+
+def test_person_add_prints_the_psn_no_last_and_show_masks_the_id(
+    cli: Invoke, cli_session: Session, new_certno: Callable[..., str]
+) -> None:
+    number = new_certno(region="150102")
+    added = cli(
+        "person", "add", "--name", "王芳", "--certno", number, "--policy", "nmg-employee",
+        "--group", "in_service", "--region", "150100", "--since", "2024-01-01",
+        "--account-credit", "1200.00", "--continuous-years", "8",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.stderr
+    psn_no = added.last_line
+    assert len(psn_no) == 20
+    assert psn_no.isdigit()
+    assert number not in added.stdout
+    shown = cli("person", "show", psn_no)
+    assert shown.exit_code == 0, shown.stderr
+    assert f"{number[:4]}**********{number[-4:]}" in shown.stdout
+    assert number not in shown.stdout
+    assert "1200.00" in shown.stdout
+    person = persons.get_by_psn_no(cli_session, psn_no)
+    assert person is not None
+    assert person.continuous_years == 8
+    assert ledger.balance_fen(cli_session, person) == 120000
+
+
+@pytest.mark.parametrize(
+    ("change", "option"),
+    [
+        ({"--certno": "BAD"}, "--certno"),
+        ({"--policy": "nowhere"}, "--policy"),
+        ({"--group": "student"}, "--group"),
+        ({"--region": "abc"}, "--region"),
+        ({"--since": "2024/01/01"}, "--since"),
+        ({"--account-credit": "12.345"}, "--account-credit"),
+        ({"--account-credit": "abc"}, "--account-credit"),
+        ({"--continuous-years": "-2"}, "--continuous-years"),
+        ({"--first-visit-hospital": "H14010500001"}, "--first-visit-hospital"),
+    ],
+)
+def test_person_add_input_errors_name_the_option_and_write_nothing(
+    cli: Invoke,
+    cli_session: Session,
+    new_certno: Callable[..., str],
+    change: dict[str, str],
+    option: str,
+) -> None:
+    args = {
+        "--name": "张三",
+        "--certno": new_certno(),
+        "--policy": "nmg-employee",
+        "--group": "in_service",
+        "--region": "150100",
+    }
+    args.update(change)
+    result = cli("person", "add", *[x for kv in args.items() for x in kv])
+    assert result.exit_code != 0
+    assert option in result.stderr
+    assert "错误" in result.stderr
+    assert cli_session.scalar(select(func.count()).select_from(Person)) == 0
+
+
+def test_a_wrong_check_digit_is_refused_by_the_cli(
+    cli: Invoke, cli_session: Session, new_certno: Callable[..., str]
+) -> None:
+    good = new_certno()
+    bad = good[:17] + ("1" if good[17] == "0" else "0")
+    result = cli(
+        "person", "add", "--name", "张三", "--certno", bad, "--policy", "nmg-employee",
+        "--group", "in_service", "--region", "150100",
+    )  # fmt: skip
+    assert result.exit_code != 0
+    assert "--certno" in result.stderr
+    assert "校验位" in result.stderr
+
+
+def test_account_credit_for_a_scheme_without_accounts_writes_nothing(
+    cli: Invoke, cli_session: Session, new_certno: Callable[..., str]
+) -> None:
+    result = cli(
+        "person", "add", "--name", "李娜", "--certno", new_certno(region="140105"),
+        "--policy", "taiyuan-resident", "--group", "adult", "--region", "140100",
+        "--account-credit", "100",
+    )  # fmt: skip
+    assert result.exit_code != 0
+    assert "--account-credit" in result.stderr
+    assert cli_session.scalar(select(func.count()).select_from(Person)) == 0
+
+
+def test_institution_add_prints_a_working_key_last(cli: Invoke, cli_session: Session) -> None:
+    result = cli(
+        "institution", "add", "--code", "H15010300001", "--name", "测试医院",
+        "--type", "hospital", "--level", "3", "--region", "150100",
+        "--address", "呼和浩特市回民区", "--lat", "40.82", "--lon", "111.65",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    inst = institutions.authenticate(cli_session, result.last_line)
+    assert inst is not None
+    assert inst.code == "H15010300001"
+    assert inst.level == 3
+    cli_session.rollback()  # on SQLite every transaction holds the write lock: end it
+    bad = cli(
+        "institution", "add", "--code", "H15010300002", "--name", "坏等级",
+        "--type", "hospital", "--level", "5", "--region", "150100",
+    )  # fmt: skip
+    assert bad.exit_code != 0
+    assert "--level" in bad.stderr
+    dup = cli(
+        "institution", "add", "--code", "H15010300001", "--name", "重复",
+        "--type", "hospital", "--level", "2", "--region", "150100",
+    )  # fmt: skip
+    assert dup.exit_code != 0
+    assert "--code" in dup.stderr
+    assert cli_session.scalar(select(func.count()).select_from(Institution)) == 1
+
+
+def test_catalog_import_prints_added_changed_and_refused(
+    cli: Invoke, cli_session: Session, tmp_path: Path
+) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text(
+        "hilist_code,hilist_name,list_type,chrgitm_lv,selfpay_prop,pric_uplmt_amt,begndate,enddate\n"
+        "XJ01CAA040A001010100001,阿莫西林胶囊,101,01,,,2024-01-01,\n"
+        "XBAD1,坏等级,101,09,,,2024-01-01,\n",
+        encoding="utf-8",
+    )
+    result = cli("catalog", "import", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert "新增 1 条" in result.stdout
+    assert "拒绝 1 条" in result.stdout
+    assert "第 3 行 XBAD1" in result.stdout
+    assert "chrgitm_lv" in result.stdout
+    missing = cli("catalog", "import", str(tmp_path / "nope.csv"))
+    assert missing.exit_code != 0
+    assert "文件不存在" in missing.stderr
+
+
+def test_demo_load_writes_keys_and_if_empty_skips_the_second_time(
+    cli: Invoke, cli_session: Session, secret_key_file: Path
+) -> None:
+    first = cli("demo", "load", "--if-empty")
+    assert first.exit_code == 0, first.stderr
+    assert "参保人" in first.stdout
+    count = cli_session.scalar(select(func.count()).select_from(Person))
+    assert count is not None
+    assert count >= 200
+    keys_file = secret_key_file.parent / "demo-keys.txt"
+    lines = [ln for ln in keys_file.read_text(encoding="utf-8").splitlines() if ln[:1] in "HP"]
+    code, _name, key = lines[0].split("\t")
+    inst = institutions.authenticate(cli_session, key)
+    assert inst is not None
+    assert inst.code == code
+    cli_session.rollback()  # on SQLite every transaction holds the write lock: end it
+    second = cli("demo", "load", "--if-empty")
+    assert second.exit_code == 0
+    assert "跳过" in second.stdout
+    assert cli_session.scalar(select(func.count()).select_from(Person)) == count
