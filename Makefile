@@ -36,5 +36,9 @@ unit: setup
 bench: setup
 	$(BIN)/python bench/bench_engine.py
 
+## make bench-api: 2207 settlements/s, p50, p99 over HTTP on SQLite (and PostgreSQL if configured)
+bench-api: setup
+	$(BIN)/python bench/bench_api.py
+
 clean:
 	rm -rf $(VENV) var/*.db var/*.db-* .pytest_cache .mypy_cache .ruff_cache

@@ -14,9 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cases import make_cases  # noqa: E402
+from cases import make_cases
 
-from yibao.rules import default_registry, parse_case, settle_case  # noqa: E402
+from yibao.rules import default_registry, parse_case, settle_case
 
 
 def best_rate(label: str, n: int, fn: object, runs: int = 5) -> float:
@@ -46,8 +46,10 @@ def main(n: int = 10_000) -> None:
 
     def json_round_trip() -> None:
         for t in texts:
-            json.dumps(settle_case(parse_case(json.loads(t, parse_float=Decimal), registry))
-                       .to_dict(), ensure_ascii=False)
+            json.dumps(
+                settle_case(parse_case(json.loads(t, parse_float=Decimal), registry)).to_dict(),
+                ensure_ascii=False,
+            )
 
     print(f"yibao engine benchmark: {n:,} mixed cases, one core, best of 5")
     best_rate("settle (validated case -> result)", n, settle_only)

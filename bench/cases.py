@@ -36,8 +36,11 @@ def make_cases(n: int, seed: int = 20240601) -> list[dict[str, Any]]:
         for _ in range(rng.randint(1, 6)):
             lt = rng.choice("AAAB BC")
             lt = "A" if lt == " " else lt
-            item: dict[str, Any] = {"name": rng.choice(NAMES), "list_type": lt,
-                                    "amount": _amount(rng, median / 3)}
+            item: dict[str, Any] = {
+                "name": rng.choice(NAMES),
+                "list_type": lt,
+                "amount": _amount(rng, median / 3),
+            }
             if lt == "B" and rng.random() < 0.5:
                 item["selfpay_prop"] = "0.15"
             items.append(item)
@@ -52,7 +55,9 @@ def make_cases(n: int, seed: int = 20240601) -> list[dict[str, Any]]:
             "encounter": {"med_type": med, "hospital_level": rng.randint(1, 3), "items": items},
         }
         if med == "chronic_outpatient" and policy == "nmg-employee":
-            case["encounter"]["chronic"] = {"class": rng.choice("AB"),
-                                            "disease": rng.choice(["hypertension", "diabetes"])}
+            case["encounter"]["chronic"] = {
+                "class": rng.choice("AB"),
+                "disease": rng.choice(["hypertension", "diabetes"]),
+            }
         out.append(case)
     return out
