@@ -10,6 +10,7 @@ two-decimal strings); ``year_to_date_after`` may be given as a partial mapping (
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ RESULT_FIELDS = {
     "psn_cash_pay",
     "year_to_date_after",
 }
+NON_MONEY = {"policy_version", "eligible", "ineligible_reason", "year_to_date_after"}
 
 
 def _plain(node: Any) -> Any:
@@ -85,6 +87,21 @@ def test_scenario_settles_as_worked_out_by_hand(policy_id: str, scenario: dict[s
     case = {"policy": policy_id, "date": DEFAULT_DATE, **scenario["case"]}
     result = settle(case)
     _check(result, expect, "result")
+    _check_identities(result)
+
+
+def _check_identities(r: dict[str, Any]) -> None:
+    """Spec 2.7, on every scenario's result as well."""
+    a = {k: Decimal(r[k]) for k in RESULT_FIELDS - NON_MONEY}
+    assert all(v >= 0 for v in a.values())
+    assert a["inscp_scp_amt"] == (
+        a["medfee_sumamt"] - a["fulamt_ownpay_amt"] - a["overlmt_selfpay"] - a["preselfpay_amt"]
+    )
+    assert a["fund_pay_sumamt"] == a["hifp_pay"] + a["hifmi_pay"]
+    assert a["psn_part_amt"] == a["medfee_sumamt"] - a["fund_pay_sumamt"]
+    assert a["psn_part_amt"] == a["acct_pay"] + a["psn_cash_pay"]
+    assert a["act_pay_dedc"] <= a["inscp_scp_amt"]
+    assert a["hifp_pay"] <= a["inscp_scp_amt"] - a["act_pay_dedc"]
 
 
 def test_every_built_in_policy_has_at_least_eight_scenarios() -> None:
