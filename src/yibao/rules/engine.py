@@ -91,10 +91,15 @@ def _pooled_pay(
     if axis != "year":
         return round_cents(_pay_bands(bands, dedc, inscp, why))
     lo, hi = year_before + dedc, year_before + inscp
-    _pay_bands(bands, lo, hi, why)  # the explanation lines
-    return round_cents(_pay_bands(bands, ZERO, hi, None)) - round_cents(
-        _pay_bands(bands, ZERO, lo, None)
-    )
+    before = round_cents(_pay_bands(bands, ZERO, lo, None))
+    after = round_cents(_pay_bands(bands, ZERO, hi, None))
+    if after > before:
+        why.append(
+            f"按本年度累计计算：政策范围内费用累计 {fmt(lo)}–{fmt(hi)} 元，"
+            f"统筹基金本年累计应付 {fmt(after)} 元，此前累计 {fmt(before)} 元，"
+            f"本次支付 {fmt(after - before)} 元"
+        )
+    return after - before
 
 
 def _bands_for(case: Case, benefit: Benefit) -> tuple[Bands, str]:
