@@ -17,6 +17,8 @@ setup: $(STAMP)
 
 ## make run: set up, prepare the embedded SQLite database with demo data, serve on :8000
 run: setup
+	$(BIN)/yibao db upgrade
+	$(BIN)/yibao demo load --if-empty
 	$(BIN)/yibao serve --host $(HOST) --port $(PORT)
 
 ## make test: set up, then lint (ruff), types (mypy on src/) and the whole suite

@@ -27,6 +27,8 @@ OPTION_OF_FIELD = {
     "designated_end": "--until",
 }
 
+OPEN_SINCE = date(2000, 1, 1)
+
 
 @app.command("add")
 def add_command(
@@ -39,7 +41,10 @@ def add_command(
     address: Annotated[str | None, typer.Option("--address", help="地址")] = None,
     lat: Annotated[str | None, typer.Option("--lat", help="纬度")] = None,
     lon: Annotated[str | None, typer.Option("--lon", help="经度")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="定点开始日期 YYYY-MM-DD")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="定点开始日期 YYYY-MM-DD（默认 2000-01-01，即不限）"),
+    ] = None,
     cross_province: Annotated[
         bool, typer.Option("--cross-province", help="开通跨省直接结算")
     ] = False,
@@ -50,7 +55,7 @@ def add_command(
         if level.strip() not in ("1", "2", "3"):
             fail(f"应为 1、2 或 3，实际 {level!r}", "--level")
         level_value = int(level)
-    begin: date | None = None
+    begin = OPEN_SINCE  # no start given: designated without a start restriction
     if since is not None:
         try:
             begin = date.fromisoformat(since)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from typing import Annotated
 
 import typer
 
 from yibao.cli.db import crypto, database, fail, settings
+from yibao.domain.idcard import IdCardError, parse_certno
 from yibao.domain.money import AmountError, parse_amount, to_fen
 from yibao.persistence.db import unit_of_work
 from yibao.services import ledger, persons
@@ -54,7 +56,10 @@ def add_command(
     policy: Annotated[str, typer.Option("--policy", help="医保政策 ID，如 nmg-employee")],
     group: Annotated[str, typer.Option("--group", help="人员类别，如 in_service / retired")],
     region: Annotated[str, typer.Option("--region", help="参保地医保区划（6 位）")],
-    since: Annotated[str | None, typer.Option("--since", help="参保开始日期 YYYY-MM-DD")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="参保开始日期 YYYY-MM-DD（默认：出生日期，即不限）"),
+    ] = None,
     account_credit: Annotated[
         str | None, typer.Option("--account-credit", help="个人账户期初划入金额（元）")
     ] = None,
@@ -68,6 +73,9 @@ def add_command(
 ) -> None:
     """登记参保人；最后一行输出其人员编号（psn_no）。"""
     since_date = _date(since, "--since")
+    if since_date is None:  # no start given: enrolled without a start restriction
+        with contextlib.suppress(IdCardError):  # a bad ID number is reported below, by name
+            since_date = parse_certno(certno).birth_date
     years = 0
     if continuous_years is not None:
         if not continuous_years.strip().isdigit():
