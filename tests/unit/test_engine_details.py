@@ -26,7 +26,8 @@ def outpatient(amount: str, eligible_before: str, paid_before: str) -> dict[str,
     }
 
 
-def test_yearly_axis_payments_add_up_to_the_rounded_yearly_figure() -> None:
+def test_yearly_axis_rounds_each_encounters_payment_once() -> None:
+    # Spec 2: rounding happens at each fund's payment for the encounter, and nowhere else.
     # Three visits whose 30% each ends in half a cent: 33.35 × 30% = 10.005.
     ytd_eligible, ytd_paid = "0.00", "0.00"
     paid = []
@@ -35,17 +36,15 @@ def test_yearly_axis_payments_add_up_to_the_rounded_yearly_figure() -> None:
         paid.append(r["hifp_pay"])
         ytd_eligible = r["year_to_date_after"]["outpatient_eligible"]
         ytd_paid = r["year_to_date_after"]["outpatient_fund_paid"]
-    # cumulative 10.005 → 10.01; 20.01 → 20.01; 30.00 → 30.00
-    assert paid == ["10.01", "10.00", "9.99"]
-    assert ytd_paid == "30.00"
+    # each encounter rounded on its own: 10.005 → 10.01, 10.005 → 10.01, 9.99
+    assert paid == ["10.01", "10.01", "9.99"]
+    assert ytd_paid == "30.01"
 
 
-def test_yearly_axis_explains_the_year_to_date_figure() -> None:
+def test_yearly_axis_explains_where_in_the_year_the_encounter_falls() -> None:
     r = settle(outpatient("8.95", "91.05", "27.32"))
-    assert r["hifp_pay"] == "2.68"
-    assert any(
-        "累计应付 30.00 元" in line and "本次支付 2.68 元" in line for line in r["explanation"]
-    )
+    assert r["hifp_pay"] == "2.69"  # 8.95 × 30% = 2.685, rounded once
+    assert any("91.05–100.00" in line for line in r["explanation"])
 
 
 def test_b_line_over_its_limit_pays_self_pay_on_the_limited_part_only() -> None:

@@ -280,6 +280,9 @@ def test_a_year_of_chained_encounters_never_pays_more_than_the_caps(
     if policy == "taiyuan-resident":
         for (disease, month), paid in per_month.items():
             assert paid <= QUOTA[disease], (disease, month)
-        # 30% of the first 100 yuan of the year
+        # 30% of the first 100 yuan of the year; each visit's payment is rounded once (spec 2),
+        # so the year may exceed 30.00 by at most half a cent per visit
         outpatient_after = Decimal(ytd["outpatient_fund_paid"])
-        assert outpatient_after - Decimal(start["outpatient_fund_paid"]) <= Decimal(30)
+        visits_out = sum(1 for _, enc in visits if enc["med_type"] == "outpatient")
+        slack = Decimal("0.005") * visits_out
+        assert outpatient_after - Decimal(start["outpatient_fund_paid"]) <= Decimal(30) + slack

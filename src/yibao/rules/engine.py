@@ -80,26 +80,16 @@ def _pay_bands(bands: Bands, lo: Decimal, hi: Decimal, lines: list[str] | None) 
 def _pooled_pay(
     bands: Bands, axis: str, year_before: Decimal, dedc: Decimal, inscp: Decimal, why: list[str]
 ) -> Decimal:
-    """Spec 2.4: the pooled fund's payment for the encounter, rounded, before the caps.
-
-    On the encounter axis: the bands over ``[dedc, inscp)``, summed, then rounded. On a yearly
-    axis the encounter covers ``[year_before + dedc, year_before + inscp)`` and its payment is
-    the rounded year-to-date payment after it minus the rounded one before it, so that the
-    year's payments add up to the rounded yearly figure (Taiyuan: 30% of the first 100 yuan
-    is at most 30.00 in the year, however the 100 yuan is split between visits).
-    """
-    if axis != "year":
-        return round_cents(_pay_bands(bands, dedc, inscp, why))
-    lo, hi = year_before + dedc, year_before + inscp
-    before = round_cents(_pay_bands(bands, ZERO, lo, None))
-    after = round_cents(_pay_bands(bands, ZERO, hi, None))
-    if after > before:
+    """Spec 2.4: the pooled fund's payment for the encounter, before the caps: the bands over
+    ``[dedc, inscp)`` (on a yearly axis, shifted by the year's in-scope cost so far), summed,
+    then rounded once (spec 2: rounding at exactly this point)."""
+    offset = year_before if axis == "year" else ZERO
+    if offset:
         why.append(
-            f"按本年度累计计算：政策范围内费用累计 {fmt(lo)}–{fmt(hi)} 元，"
-            f"统筹基金本年累计应付 {fmt(after)} 元，此前累计 {fmt(before)} 元，"
-            f"本次支付 {fmt(after - before)} 元"
+            f"按本年度累计计算：本次为本年政策范围内费用 {fmt(offset + dedc)}–"
+            f"{fmt(offset + inscp)} 元部分"
         )
-    return after - before
+    return round_cents(_pay_bands(bands, offset + dedc, offset + inscp, why))
 
 
 def _bands_for(case: Case, benefit: Benefit) -> tuple[Bands, str]:
