@@ -10,7 +10,7 @@ import typer
 
 from yibao.cli.db import crypto, database, fail, settings
 from yibao.domain.idcard import IdCardError, parse_certno
-from yibao.domain.money import AmountError, parse_amount, to_fen
+from yibao.domain.money import AmountError, from_fen, parse_amount, to_fen
 from yibao.persistence.db import unit_of_work
 from yibao.services import ledger, persons
 from yibao.services.errors import ServiceError
@@ -120,7 +120,7 @@ def add_command(
             fail(exc.message, OPTION_OF_FIELD.get(exc.field or "", exc.field))
     print(summary)
     if credit_fen:
-        print(f"个人账户期初划入：{credit_fen / 100:.2f} 元")
+        print(f"个人账户期初划入：{from_fen(credit_fen)} 元")
     print(psn_no)
 
 
@@ -154,4 +154,4 @@ def show_command(
         for e in person.enrolments:
             print(f"参保期间：{e.begin} 至 {e.end or '今'}　{STATUS_LABELS[e.status]}")
         if ledger.account_of(session, person) is not None:
-            print(f"个人账户余额：{ledger.balance_fen(session, person) / 100:.2f} 元")
+            print(f"个人账户余额：{from_fen(ledger.balance_fen(session, person))} 元")

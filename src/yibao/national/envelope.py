@@ -82,10 +82,11 @@ def parse_envelope(body: Any) -> Envelope:
     insuplc = str(body.get("insuplc_admdvs") or "")
     if insuplc and not (len(insuplc) == 6 and insuplc.isdigit()):
         raise InterfaceError("应为 6 位医保区划代码", "insuplc_admdvs")
-    try:
-        datetime.strptime(str(body["inf_time"]), "%Y-%m-%d %H:%M:%S")
-    except ValueError:
-        raise InterfaceError("格式应为 yyyy-MM-dd HH:mm:ss", "inf_time") from None
+    if body.get("inf_time"):
+        try:
+            datetime.strptime(str(body["inf_time"]), "%Y-%m-%d %H:%M:%S")
+        except ValueError:
+            raise InterfaceError("格式应为 yyyy-MM-dd HH:mm:ss", "inf_time") from None
     return Envelope(
         infno=str(body["infno"]),
         msgid=str(body["msgid"]),

@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from yibao.domain.money import from_fen
 from yibao.persistence.tables import Account, JournalEntry, Person, Posting
 from yibao.services.errors import InsufficientBalance, InvalidInput, NotFound
 
@@ -127,7 +128,7 @@ def _move_balance(session: Session, account: Account, delta: int) -> None:
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise InsufficientBalance(
-            f"个人账户余额不足：需支付 {-delta / 100:.2f} 元", field="acct_pay"
+            f"个人账户余额不足：需支付 {from_fen(-delta)} 元", field="acct_pay"
         )
     session.expire(account, ["balance_fen"])
 
