@@ -24,8 +24,8 @@ from yibao.national import fees, jsonout, misc, settle, visits
 from yibao.national.context import Context, Handler
 from yibao.national.envelope import Envelope, InterfaceError, parse_envelope, response
 from yibao.persistence.db import transaction
-from yibao.persistence.tables import Institution
 from yibao.persistence.tables.hospital import FsiMessage
+from yibao.services import institutions
 from yibao.services.errors import ServiceError
 
 log = logging.getLogger("yibao.fsi")
@@ -96,31 +96,41 @@ def _replay(
     return stored.response
 
 
-def process(
-    factory: sessionmaker[Session], institution: Institution, body: bytes, voucher_key: bytes
-) -> str:
-    """The response text for one request from ``institution``."""
+class Unauthorized(Exception):
+    """The key is unknown, malformed or revoked."""
+
+
+def process(factory: sessionmaker[Session], key: str, body: bytes, voucher_key: bytes) -> str:
+    """The response text for one request authenticated by ``key``; raises
+    :class:`Unauthorized` for a bad key. Authentication, the msgid claim and the work share
+    one transaction (one connection, one lock on SQLite)."""
     received = datetime.now(UTC)
     try:
         raw = jsonout.loads(body)
     except (ValueError, UnicodeDecodeError):
-        return _error("请求报文不是合法的 JSON", institution.region, received)
-    try:
-        env = parse_envelope(raw)
-    except InterfaceError as exc:
-        return _error(str(exc), institution.region, received)
-    handler = HANDLERS.get(env.infno)
-    if handler is None:
-        return _error(
-            f"[infno] 不支持的交易编号 {env.infno}，支持：{', '.join(HANDLERS)}",
-            env.mdtrtarea_admvs,
-            received,
-        )
-    if env.fixmedins_code != institution.code:
-        return _error("[fixmedins_code] 与认证的医药机构不符", env.mdtrtarea_admvs, received)
-    digest = body_hash(env)
+        raw = None
+    env: Envelope | None = None
+    error = "请求报文不是合法的 JSON"
+    if raw is not None:
+        try:
+            env = parse_envelope(raw)
+        except InterfaceError as exc:
+            error = str(exc)
+    handler = HANDLERS.get(env.infno) if env is not None else None
+    if env is not None and handler is None:
+        error = f"[infno] 不支持的交易编号 {env.infno}，支持：{', '.join(HANDLERS)}"
+    digest = body_hash(env) if env is not None else ""
+    seen: list[int] = []  # the authenticated institution's id, for a replay
 
     def work(session: Session) -> str:
+        institution = institutions.authenticate(session, key)
+        if institution is None:
+            raise Unauthorized
+        seen.append(institution.id)
+        if env is None or handler is None:
+            raise InterfaceError(error)
+        if env.fixmedins_code != institution.code:
+            raise InterfaceError("与认证的医药机构不符", "fixmedins_code")
         claim = FsiMessage(
             institution_id=institution.id,
             msgid=env.msgid,
@@ -130,19 +140,20 @@ def process(
         )
         session.add(claim)
         session.flush()  # waits here while another attempt with this msgid is in flight
-        inst = session.get(Institution, institution.id)
-        assert inst is not None
-        ctx = Context(session, inst, env, datetime.now(UTC), voucher_key)
+        ctx = Context(session, institution, env, datetime.now(UTC), voucher_key)
         output = handler(ctx, env.input)
         claim.response = jsonout.dumps(
             response(output, admdvs=env.mdtrtarea_admvs, received=received)
         )
         return claim.response
 
+    admdvs = env.mdtrtarea_admvs if env is not None else "000000"
     try:
         return transaction(factory, work)
     except IntegrityError:
-        return _replay(factory, institution.id, env, digest, received)
+        assert env is not None
+        return _replay(factory, seen[-1], env, digest, received)
     except (InterfaceError, ServiceError) as exc:
-        log.info("infno %s msgid %s refused: %s", env.infno, env.msgid, exc)
-        return _error(str(exc), env.mdtrtarea_admvs, received)
+        if env is not None:
+            log.info("infno %s msgid %s refused: %s", env.infno, env.msgid, exc)
+        return _error(str(exc), admdvs, received)

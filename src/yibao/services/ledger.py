@@ -109,13 +109,11 @@ def post_entry(
         if account.balance_fen is not None:
             _move_balance(session, account, amount)
     entry = JournalEntry(kind=kind, reason=reason, ref=ref)
+    entry.postings = [
+        Posting(account_id=account.id, amount_fen=amount) for account, amount in postings
+    ]
     session.add(entry)
-    session.flush()
-    session.add_all(
-        Posting(entry_id=entry.id, account_id=account.id, amount_fen=amount)
-        for account, amount in postings
-    )
-    session.flush()
+    session.flush()  # one flush: the entry, then its postings
     return entry
 
 

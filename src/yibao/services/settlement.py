@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from yibao.domain.money import ZERO, from_fen, to_fen
@@ -174,20 +174,25 @@ def record(
         **_amounts_fen(r),
     )
     session.add(settlement)
-    session.flush()
-    for fund_type, fen in fund_rows(person.scheme, r):
-        session.add(
-            SettlementFund(
-                settlement_id=settlement.id,
-                fund_pay_type=fund_type,
-                inscp_scp_fen=to_fen(r.inscp_scp_amt),
-                fund_payamt_fen=fen,
-            )
-        )
-    for line in computed.lines:
-        line.settlement_id = settlement.id
     visit.status = "settled"
     session.flush()
+    rows = [
+        {
+            "settlement_id": settlement.id,
+            "fund_pay_type": fund_type,
+            "inscp_scp_fen": to_fen(r.inscp_scp_amt),
+            "fund_payamt_fen": fen,
+        }
+        for fund_type, fen in fund_rows(person.scheme, r)
+    ]
+    if rows:
+        session.execute(insert(SettlementFund), rows)
+    session.execute(
+        update(FeeLine)
+        .where(FeeLine.id.in_([ln.id for ln in computed.lines]))
+        .values(settlement_id=settlement.id)
+        .execution_options(synchronize_session=False)
+    )
     return settlement
 
 

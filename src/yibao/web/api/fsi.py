@@ -13,9 +13,8 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from yibao.national import jsonout
-from yibao.national.dispatch import HANDLERS, process
+from yibao.national.dispatch import HANDLERS, Unauthorized, process
 from yibao.national.envelope import response as envelope_response
-from yibao.services import institutions
 
 router = APIRouter(tags=["定点医药机构接口（国家医保平台风格）"])
 
@@ -53,13 +52,10 @@ async def _handle(request: Request) -> Response:
     body = await request.body()
 
     def run() -> Response:
-        with state.session_factory() as session:
-            institution = institutions.authenticate(session, key.strip())
-            if institution is not None:
-                session.expunge(institution)
-        if institution is None:
+        try:
+            return _json(process(state.session_factory, key.strip(), body, state.voucher_key))
+        except Unauthorized:
             return _unauthorized("机构密钥无效或已吊销")
-        return _json(process(state.session_factory, institution, body, state.voucher_key))
 
     return await run_in_threadpool(run)
 
