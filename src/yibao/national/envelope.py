@@ -11,20 +11,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-REQUIRED = (
-    "infno",
-    "msgid",
-    "mdtrtarea_admvs",
-    "recer_sys_code",
-    "infver",
-    "opter_type",
-    "opter",
-    "opter_name",
-    "inf_time",
-    "fixmedins_code",
-    "fixmedins_name",
-    "input",
-)
+# What this service cannot work without. The interface marks more fields "Y" (recer_sys_code,
+# infver, opter_type, opter, opter_name, inf_time, fixmedins_name): they are checked when sent
+# (length, format) and kept with the message, but a message without them is still processed.
+REQUIRED = ("infno", "msgid", "mdtrtarea_admvs", "fixmedins_code", "input")
 MAX_LEN = {
     "infno": 6,
     "msgid": 30,
@@ -93,9 +83,9 @@ def parse_envelope(body: Any) -> Envelope:
         mdtrtarea_admvs=admdvs,
         insuplc_admdvs=insuplc,
         fixmedins_code=str(body["fixmedins_code"]),
-        fixmedins_name=str(body["fixmedins_name"]),
-        opter=str(body["opter"]),
-        opter_name=str(body["opter_name"]),
+        fixmedins_name=str(body.get("fixmedins_name") or ""),
+        opter=str(body.get("opter") or ""),
+        opter_name=str(body.get("opter_name") or ""),
         input=body["input"],
         raw=body,
     )

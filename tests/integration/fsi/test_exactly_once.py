@@ -218,3 +218,23 @@ def test_an_e_voucher_identifies_the_person_until_it_expires(
     assert "签名" in hospital.fail(
         "1101", {"data": {"mdtrt_cert_type": "01", "mdtrt_cert_no": forged}}
     )
+
+
+def test_an_envelope_with_only_the_essential_fields_is_processed(hospital: Hospital) -> None:
+    body = {
+        "infno": "9001",
+        "msgid": hospital.msgid(),
+        "mdtrtarea_admvs": "150102",
+        "fixmedins_code": hospital.code,
+        "input": {"signIn": {"opter_no": "001", "ip": "127.0.0.1"}},
+    }
+    reply = json.loads(hospital.post_raw(body).content)
+    assert reply["infcode"] == 0, reply
+    bad_time = dict(body, msgid=hospital.msgid(), inf_time="2026/11/25")
+    reply = json.loads(hospital.post_raw(bad_time).content)
+    assert reply["infcode"] == -1
+    assert "inf_time" in reply["err_msg"]
+    other = dict(body, msgid=hospital.msgid(), fixmedins_code="H15010200099")
+    reply = json.loads(hospital.post_raw(other).content)
+    assert reply["infcode"] == -1
+    assert "fixmedins_code" in reply["err_msg"]
