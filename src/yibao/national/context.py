@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yibao.national import fields
 from yibao.national.envelope import SHANGHAI, Envelope, InterfaceError
 from yibao.persistence.tables import Institution, Person
 from yibao.persistence.tables.hospital import Visit
@@ -55,6 +56,17 @@ class Context:
         if visit.status == "cancelled":
             raise InterfaceError(f"就诊 {mdtrt_id} 已撤销", "mdtrt_id")
         return visit
+
+    def visit_named(
+        self, data: Mapping[str, Any], path: str, *, kind: str | None = None, lock: bool = True
+    ) -> Visit:
+        """The visit named by ``mdtrt_id`` and ``psn_no`` in ``data`` (see :meth:`visit`)."""
+        return self.visit(
+            fields.text(data, "mdtrt_id", path),
+            fields.text(data, "psn_no", path),
+            kind=kind,
+            lock=lock,
+        )
 
     def check_institution(self, on: date) -> None:
         inst = self.institution

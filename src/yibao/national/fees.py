@@ -107,12 +107,7 @@ def _line(
 def _upload(ctx: Context, data: Mapping[str, Any], kind: str) -> Any:
     rows = fields.rows(data, "feedetail")
     first = rows[0]
-    visit = ctx.visit(
-        fields.text(first, "mdtrt_id", "input.feedetail[0]"),
-        fields.text(first, "psn_no", "input.feedetail[0]"),
-        kind=kind,
-        lock=True,
-    )
+    visit = ctx.visit_named(first, "input.feedetail[0]", kind=kind, lock=True)
     if visit.status == "settled":
         raise InterfaceError("就诊已结算，不能再上传费用明细", "input.feedetail[0].mdtrt_id")
     person = ctx.session.get(Person, visit.person_id)
@@ -161,12 +156,7 @@ def _remove(ctx: Context, visit: Visit, column: Any, value: str) -> int:
 def cancel_outpatient(ctx: Context, data: Mapping[str, Any]) -> Any:
     """2205 门诊费用明细撤销 (``chrg_bchno`` "0000" removes every unsettled line)."""
     d = fields.node(data, "data")
-    visit = ctx.visit(
-        fields.text(d, "mdtrt_id", "input.data"),
-        fields.text(d, "psn_no", "input.data"),
-        kind="outpatient",
-        lock=True,
-    )
+    visit = ctx.visit_named(d, "input.data", kind="outpatient", lock=True)
     _remove(ctx, visit, FeeLine.chrg_bchno, fields.text(d, "chrg_bchno", "input.data"))
     return {}
 
@@ -175,9 +165,7 @@ def cancel_inpatient(ctx: Context, data: Mapping[str, Any]) -> Any:
     """2302 住院费用明细撤销 (``feedetl_sn`` "0000" removes every unsettled line)."""
     for i, d in enumerate(fields.rows(data, "data")):
         p = f"input.data[{i}]"
-        visit = ctx.visit(
-            fields.text(d, "mdtrt_id", p), fields.text(d, "psn_no", p), kind="inpatient", lock=True
-        )
+        visit = ctx.visit_named(d, p, kind="inpatient", lock=True)
         _remove(ctx, visit, FeeLine.feedetl_sn, fields.text(d, "feedetl_sn", p))
     return {}
 

@@ -13,49 +13,15 @@ from yibao.persistence.tables import Institution, Person
 from yibao.persistence.tables.hospital import Settlement, Visit
 from yibao.rules.result import Result
 from yibao.services import persons
-
-_RESULT_FIELDS = (
-    "medfee_sumamt",
-    "fulamt_ownpay_amt",
-    "overlmt_selfpay",
-    "preselfpay_amt",
-    "inscp_scp_amt",
-    "act_pay_dedc",
-    "hifp_pay",
-    "hifmi_pay",
-    "fund_pay_sumamt",
-    "psn_part_amt",
-    "acct_pay",
-    "psn_cash_pay",
-)
-_COLUMN_OF = dict(
-    zip(
-        _RESULT_FIELDS,
-        (
-            "medfee_fen",
-            "fulamt_ownpay_fen",
-            "overlmt_selfpay_fen",
-            "preselfpay_fen",
-            "inscp_scp_fen",
-            "act_pay_dedc_fen",
-            "hifp_pay_fen",
-            "hifmi_pay_fen",
-            "fund_pay_sumamt_fen",
-            "psn_part_fen",
-            "acct_pay_fen",
-            "psn_cash_pay_fen",
-        ),
-        strict=True,
-    )
-)
+from yibao.services.settlement import COLUMN_OF_FIELD
 
 
 def amounts_of_result(r: Result) -> dict[str, Decimal]:
-    return {name: getattr(r, name) for name in _RESULT_FIELDS}
+    return {name: getattr(r, name) for name in COLUMN_OF_FIELD}
 
 
 def amounts_of_settlement(s: Settlement) -> dict[str, Decimal]:
-    return {name: from_fen(getattr(s, col)) for name, col in _COLUMN_OF.items()}
+    return {name: from_fen(getattr(s, col)) for name, col in COLUMN_OF_FIELD.items()}
 
 
 def _age(birth: date, on: date) -> Decimal:

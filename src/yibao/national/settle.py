@@ -30,9 +30,7 @@ _ECHOED = ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_
 def _settle(ctx: Context, data: Mapping[str, Any], *, kind: str, final: bool) -> Any:
     d = fields.node(data, "data")
     p = "input.data"
-    visit = ctx.visit(
-        fields.text(d, "mdtrt_id", p), fields.text(d, "psn_no", p), kind=kind, lock=final
-    )
+    visit = ctx.visit_named(d, p, kind=kind, lock=final)
     person = ctx.session.get(Person, visit.person_id)
     assert person is not None
     if final:  # one settlement at a time per person: year-to-date and account stay exact
@@ -160,9 +158,7 @@ def _settlement_output(
 def _reverse(ctx: Context, data: Mapping[str, Any], kind: str) -> Any:
     d = fields.node(data, "data")
     p = "input.data"
-    visit = ctx.visit(
-        fields.text(d, "mdtrt_id", p), fields.text(d, "psn_no", p), kind=kind, lock=True
-    )
+    visit = ctx.visit_named(d, p, kind=kind, lock=True)
     setl_id = fields.text(d, "setl_id", p)
     original = ctx.session.scalars(
         select(Settlement)

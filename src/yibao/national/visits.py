@@ -73,12 +73,7 @@ def register_outpatient(ctx: Context, data: Mapping[str, Any]) -> Any:
 def cancel_registration(ctx: Context, data: Mapping[str, Any]) -> Any:
     """2202 门诊挂号撤销."""
     d = fields.node(data, "data")
-    visit = ctx.visit(
-        fields.text(d, "mdtrt_id", "input.data"),
-        fields.text(d, "psn_no", "input.data"),
-        kind="outpatient",
-        lock=True,
-    )
+    visit = ctx.visit_named(d, "input.data", kind="outpatient", lock=True)
     if fields.text(d, "ipt_otp_no", "input.data") != visit.ipt_otp_no:
         raise InterfaceError("门诊号与就诊记录不符", "input.data.ipt_otp_no")
     _cancel(ctx, visit)
@@ -98,12 +93,7 @@ def upload_visit_info(ctx: Context, data: Mapping[str, Any]) -> Any:
     """2203 门诊就诊信息上传: med_type and diagnoses."""
     info = fields.node(data, "mdtrtinfo")
     path = "input.mdtrtinfo"
-    visit = ctx.visit(
-        fields.text(info, "mdtrt_id", path),
-        fields.text(info, "psn_no", path),
-        kind="outpatient",
-        lock=True,
-    )
+    visit = ctx.visit_named(info, path, kind="outpatient", lock=True)
     if visit.status == "settled":
         raise InterfaceError("就诊已结算，不能修改", f"{path}.mdtrt_id")
     visit.med_type = fields.code(info, "med_type", path, codes.OUTPATIENT_MED_TYPES)
@@ -154,12 +144,7 @@ def discharge(ctx: Context, data: Mapping[str, Any]) -> Any:
     """2402 出院办理."""
     info = fields.node(data, "dscginfo")
     path = "input.dscginfo"
-    visit = ctx.visit(
-        fields.text(info, "mdtrt_id", path),
-        fields.text(info, "psn_no", path),
-        kind="inpatient",
-        lock=True,
-    )
+    visit = ctx.visit_named(info, path, kind="inpatient", lock=True)
     if visit.status != "open":
         raise InterfaceError("该住院已出院或已结算", f"{path}.mdtrt_id")
     endtime = fields.moment(info, "endtime", path)
@@ -176,12 +161,7 @@ def discharge(ctx: Context, data: Mapping[str, Any]) -> Any:
 def cancel_admission(ctx: Context, data: Mapping[str, Any]) -> Any:
     """2404 入院撤销."""
     d = fields.node(data, "data")
-    visit = ctx.visit(
-        fields.text(d, "mdtrt_id", "input.data"),
-        fields.text(d, "psn_no", "input.data"),
-        kind="inpatient",
-        lock=True,
-    )
+    visit = ctx.visit_named(d, "input.data", kind="inpatient", lock=True)
     _cancel(ctx, visit)
     return {}
 
@@ -189,12 +169,7 @@ def cancel_admission(ctx: Context, data: Mapping[str, Any]) -> Any:
 def cancel_discharge(ctx: Context, data: Mapping[str, Any]) -> Any:
     """2405 出院撤销."""
     d = fields.node(data, "data")
-    visit = ctx.visit(
-        fields.text(d, "mdtrt_id", "input.data"),
-        fields.text(d, "psn_no", "input.data"),
-        kind="inpatient",
-        lock=True,
-    )
+    visit = ctx.visit_named(d, "input.data", kind="inpatient", lock=True)
     if visit.status == "settled":
         raise InterfaceError("已结算，请先撤销结算（2305）", "input.data.mdtrt_id")
     if visit.status != "discharged":

@@ -205,37 +205,25 @@ def fund_rows(scheme: str, r: Result) -> list[tuple[str, int]]:
     return [(t, fen) for t, fen in rows if fen]
 
 
+# Result field (national name) -> stored column, in integer fen.
+COLUMN_OF_FIELD = {
+    "medfee_sumamt": "medfee_fen",
+    "fulamt_ownpay_amt": "fulamt_ownpay_fen",
+    "overlmt_selfpay": "overlmt_selfpay_fen",
+    "preselfpay_amt": "preselfpay_fen",
+    "inscp_scp_amt": "inscp_scp_fen",
+    "act_pay_dedc": "act_pay_dedc_fen",
+    "hifp_pay": "hifp_pay_fen",
+    "hifmi_pay": "hifmi_pay_fen",
+    "fund_pay_sumamt": "fund_pay_sumamt_fen",
+    "psn_part_amt": "psn_part_fen",
+    "acct_pay": "acct_pay_fen",
+    "psn_cash_pay": "psn_cash_pay_fen",
+}
+
+
 def _amounts_fen(r: Result) -> dict[str, int]:
-    return {
-        "medfee_fen": to_fen(r.medfee_sumamt),
-        "fulamt_ownpay_fen": to_fen(r.fulamt_ownpay_amt),
-        "overlmt_selfpay_fen": to_fen(r.overlmt_selfpay),
-        "preselfpay_fen": to_fen(r.preselfpay_amt),
-        "inscp_scp_fen": to_fen(r.inscp_scp_amt),
-        "act_pay_dedc_fen": to_fen(r.act_pay_dedc),
-        "hifp_pay_fen": to_fen(r.hifp_pay),
-        "hifmi_pay_fen": to_fen(r.hifmi_pay),
-        "fund_pay_sumamt_fen": to_fen(r.fund_pay_sumamt),
-        "psn_part_fen": to_fen(r.psn_part_amt),
-        "acct_pay_fen": to_fen(r.acct_pay),
-        "psn_cash_pay_fen": to_fen(r.psn_cash_pay),
-    }
-
-
-AMOUNT_COLUMNS = (
-    "medfee_fen",
-    "fulamt_ownpay_fen",
-    "overlmt_selfpay_fen",
-    "preselfpay_fen",
-    "inscp_scp_fen",
-    "act_pay_dedc_fen",
-    "hifp_pay_fen",
-    "hifmi_pay_fen",
-    "fund_pay_sumamt_fen",
-    "psn_part_fen",
-    "acct_pay_fen",
-    "psn_cash_pay_fen",
-)
+    return {col: to_fen(getattr(r, name)) for name, col in COLUMN_OF_FIELD.items()}
 
 
 def reverse(
@@ -286,7 +274,7 @@ def reverse(
         explanation=json.dumps(
             [f"撤销结算 {original.setl_id}：基金、个人账户与本年度累计已恢复"], ensure_ascii=False
         ),
-        **{col: -getattr(original, col) for col in AMOUNT_COLUMNS},
+        **{col: -getattr(original, col) for col in COLUMN_OF_FIELD.values()},
     )
     original.reversed = True
     session.add(reversal)
