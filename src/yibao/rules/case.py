@@ -41,7 +41,7 @@ _YTD = {
     "serious_illness_base",
     "serious_illness_paid",
 }
-_YTD_AMOUNTS = (
+YTD_AMOUNTS = (
     "fund_paid",
     "outpatient_deductible_paid",
     "outpatient_fund_paid",
@@ -203,7 +203,7 @@ def _ytd(raw: Any) -> YearToDate:
         return YearToDate()
     data = _obj(raw, "year_to_date", _YTD)
     amounts = {
-        k: _amount(data[k], f"year_to_date.{k}") for k in _YTD_AMOUNTS if data.get(k) is not None
+        k: _amount(data[k], f"year_to_date.{k}") for k in YTD_AMOUNTS if data.get(k) is not None
     }
     chronic: dict[str, ChronicYtd] = {}
     for code, entry in _table(data.get("chronic"), "year_to_date.chronic").items():

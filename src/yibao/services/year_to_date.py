@@ -9,16 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from yibao.domain.money import ZERO, from_fen, to_fen
-from yibao.rules.case import ChronicYtd, YearToDate
-
-_AMOUNTS = (
-    "fund_paid",
-    "outpatient_deductible_paid",
-    "outpatient_fund_paid",
-    "outpatient_eligible",
-    "serious_illness_base",
-    "serious_illness_paid",
-)
+from yibao.rules.case import YTD_AMOUNTS, ChronicYtd, YearToDate
 
 
 def delta(before: YearToDate, after: YearToDate) -> dict[str, Any]:
@@ -27,7 +18,7 @@ def delta(before: YearToDate, after: YearToDate) -> dict[str, Any]:
         "admissions": after.admissions - before.admissions,
         "oncology": int(after.oncology_deductible_paid) - int(before.oncology_deductible_paid),
     }
-    for name in _AMOUNTS:
+    for name in YTD_AMOUNTS:
         out[name] = to_fen(getattr(after, name)) - to_fen(getattr(before, name))
     chronic: dict[str, Any] = {}
     for code, entry in after.chronic.items():
@@ -57,7 +48,7 @@ def negate(d: Mapping[str, Any]) -> dict[str, Any]:
 
 def total(deltas: Iterable[str]) -> YearToDate:
     """The year-to-date state: the sum of stored contributions (JSON texts)."""
-    sums: dict[str, int] = dict.fromkeys(("admissions", "oncology", *_AMOUNTS), 0)
+    sums: dict[str, int] = dict.fromkeys(("admissions", "oncology", *YTD_AMOUNTS), 0)
     chronic: dict[str, dict[str, Any]] = {}
     for text in deltas:
         d = json.loads(text)
@@ -80,5 +71,5 @@ def total(deltas: Iterable[str]) -> YearToDate:
             )
             for code, c in chronic.items()
         },
-        **{name: from_fen(sums[name]) for name in _AMOUNTS},
+        **{name: from_fen(sums[name]) for name in YTD_AMOUNTS},
     )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Query, Request
 from sqlalchemy.orm import Session
 
 from yibao.persistence.tables import Person
@@ -37,3 +38,19 @@ def current_person(request: Request, session: SessionDep) -> Person:
 
 
 CurrentPerson = Annotated[Person, Depends(current_person)]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    limit: int
+    offset: int
+
+
+def page(
+    limit: int = Query(20, ge=1, le=200, description="每页条数"),
+    offset: int = Query(0, ge=0, description="跳过条数"),
+) -> Page:
+    return Page(limit, offset)
+
+
+PageDep = Annotated[Page, Depends(page)]

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
@@ -19,7 +19,7 @@ from yibao.rules import CaseError, default_registry, settle
 from yibao.rules.result import ytd_to_dict
 from yibao.services import auth, ledger, persons
 from yibao.services.settlement import year_to_date
-from yibao.web.api.deps import CurrentPerson, SessionDep
+from yibao.web.api.deps import CurrentPerson, PageDep, SessionDep
 from yibao.web.api.estimate import field_loc, read_json, validation_error
 
 router = APIRouter(prefix="/api/v1", tags=["参保人"])
@@ -94,10 +94,9 @@ def me(person: CurrentPerson, session: SessionDep) -> dict[str, Any]:
 def account(
     person: CurrentPerson,
     session: SessionDep,
-    limit: int = Query(20, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    page: PageDep,
 ) -> dict[str, Any]:
-    rows = ledger.transactions(session, person, limit=limit, offset=offset)
+    rows = ledger.transactions(session, person, limit=page.limit, offset=page.offset)
     return {
         "balance": fmt(from_fen(ledger.balance_fen(session, person))),
         "transactions": [
@@ -118,16 +117,15 @@ def account(
 def settlements(
     person: CurrentPerson,
     session: SessionDep,
-    limit: int = Query(20, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    page: PageDep,
 ) -> dict[str, Any]:
     rows = session.execute(
         select(SettlementRecord, Institution.name)
         .join(Institution, Institution.id == SettlementRecord.institution_id)
         .where(SettlementRecord.person_id == person.id)
         .order_by(SettlementRecord.id.desc())
-        .limit(limit)
-        .offset(offset)
+        .limit(page.limit)
+        .offset(page.offset)
     ).all()
     return {
         "settlements": [
