@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -24,6 +25,7 @@ class Context:
     envelope: Envelope
     now: datetime
     voucher_key: bytes
+    people: dict[int, Person] = dataclasses.field(default_factory=dict)  # visit id -> its person
 
     @property
     def today(self) -> date:
@@ -47,7 +49,7 @@ class Context:
         visit = self.session.scalars(query).first()
         if visit is None:
             raise InterfaceError(f"就诊 {mdtrt_id} 不存在", "mdtrt_id")
-        person = self.session.get(Person, visit.person_id)
+        person = self.session.get(Person, visit.person_id, with_for_update=lock)
         if person is None or person.psn_no != psn_no:
             raise InterfaceError("人员编号与就诊记录不符", "psn_no")
         if kind is not None and visit.kind != kind:
@@ -55,7 +57,12 @@ class Context:
             raise InterfaceError(f"就诊 {mdtrt_id} 不是{label}就诊", "mdtrt_id")
         if visit.status == "cancelled":
             raise InterfaceError(f"就诊 {mdtrt_id} 已撤销", "mdtrt_id")
+        self.people[visit.id] = person
         return visit
+
+    def person_of(self, visit: Visit) -> Person:
+        """The visit's person, as loaded (and locked) by :meth:`visit`."""
+        return self.people[visit.id]
 
     def visit_named(
         self, data: Mapping[str, Any], path: str, *, kind: str | None = None, lock: bool = True

@@ -31,10 +31,9 @@ def _settle(ctx: Context, data: Mapping[str, Any], *, kind: str, final: bool) ->
     d = fields.node(data, "data")
     p = "input.data"
     visit = ctx.visit_named(d, p, kind=kind, lock=final)
-    person = ctx.session.get(Person, visit.person_id)
-    assert person is not None
-    if final:  # one settlement at a time per person: year-to-date and account stay exact
-        ctx.session.execute(select(Person.id).where(Person.id == person.id).with_for_update())
+    # with final=True the person is locked with the visit: one settlement at a time per
+    # person, so the year-to-date state and the account stay exact
+    person = ctx.person_of(visit)
     allowed = codes.OUTPATIENT_MED_TYPES if kind == "outpatient" else codes.INPATIENT_MED_TYPES
     med_type = fields.code(d, "med_type", p, allowed, required=False) or visit.med_type
     if med_type != visit.med_type and kind == "outpatient":
@@ -74,6 +73,7 @@ def _settle(ctx: Context, data: Mapping[str, Any], *, kind: str, final: bool) ->
         med_type=med_type,
         use_account=use_account,
         on=on,
+        lines=lines,
     )
     result = computed.result
     if final:
@@ -90,7 +90,7 @@ def _settle(ctx: Context, data: Mapping[str, Any], *, kind: str, final: bool) ->
             computed.balance_before - result.acct_pay
             if computed.balance_before is not None
             else ZERO
-        )
+        )  # what the balance would be after this settlement
         info = setlinfo(
             person=person,
             institution=ctx.institution,
@@ -122,12 +122,19 @@ def _settle(ctx: Context, data: Mapping[str, Any], *, kind: str, final: bool) ->
         med_type=med_type,
         now=ctx.now,
     )
-    return _settlement_output(ctx, record, visit, person, cert_type)
+    funds = service.fund_rows(person.scheme, result)
+    return _settlement_output(ctx, record, visit, person, cert_type, funds)
 
 
 def _settlement_output(
-    ctx: Context, record: Settlement, visit: Visit, person: Person, cert_type: str
+    ctx: Context,
+    record: Settlement,
+    visit: Visit,
+    person: Person,
+    cert_type: str,
+    funds: list[tuple[str, int]] | None = None,
 ) -> dict[str, Any]:
+    """setlinfo + setldetail of a stored settlement (``funds``: its fund rows, if known)."""
     info = setlinfo(
         person=person,
         institution=ctx.institution,
@@ -141,12 +148,14 @@ def _settlement_output(
         balc=from_fen(record.balc_fen),
         mdtrt_cert_type=cert_type,
     )
-    funds = ctx.session.scalars(
-        select(SettlementFund)
-        .where(SettlementFund.settlement_id == record.id)
-        .order_by(SettlementFund.id)
-    )
-    rows = [(f.fund_pay_type, from_fen(f.fund_payamt_fen)) for f in funds]
+    if funds is None:
+        stored = ctx.session.scalars(
+            select(SettlementFund)
+            .where(SettlementFund.settlement_id == record.id)
+            .order_by(SettlementFund.id)
+        )
+        funds = [(f.fund_pay_type, f.fund_payamt_fen) for f in stored]
+    rows = [(fund_type, from_fen(fen)) for fund_type, fen in funds]
     return {
         "setlinfo": info,
         "setldetail": setldetail(

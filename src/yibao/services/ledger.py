@@ -18,6 +18,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from yibao.domain.money import from_fen
 from yibao.persistence.tables import Account, JournalEntry, Person, Posting
@@ -118,17 +119,18 @@ def post_entry(
 
 
 def _move_balance(session: Session, account: Account, delta: int) -> None:
-    result = session.execute(
+    new_balance = session.execute(
         update(Account)
         .where(Account.id == account.id, Account.balance_fen + delta >= 0)
         .values(balance_fen=Account.balance_fen + delta)
+        .returning(Account.balance_fen)
         .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    ).scalar_one_or_none()
+    if new_balance is None:
         raise InsufficientBalance(
             f"个人账户余额不足：需支付 {from_fen(-delta)} 元", field="acct_pay"
         )
-    session.expire(account, ["balance_fen"])
+    set_committed_value(account, "balance_fen", int(new_balance))  # as stored, no re-read
 
 
 def _person_account_or_error(session: Session, person: Person) -> Account:
@@ -139,12 +141,20 @@ def _person_account_or_error(session: Session, person: Person) -> Account:
 
 
 def credit(
-    session: Session, person: Person, fen: int, kind: str, reason: str, ref: str | None = None
+    session: Session,
+    person: Person,
+    fen: int,
+    kind: str,
+    reason: str,
+    ref: str | None = None,
+    *,
+    account: Account | None = None,
 ) -> JournalEntry:
-    """Put ``fen`` (> 0) into the person's account; the counterpart follows ``kind``."""
+    """Put ``fen`` (> 0) into the person's account; the counterpart follows ``kind``.
+    ``account``: the person's account if the caller has it already (saves a read)."""
     if not isinstance(fen, int) or fen <= 0:
         raise InvalidInput("入账金额应为正整数（分）", field="amount")
-    account = _person_account_or_error(session, person)
+    account = account or _person_account_or_error(session, person)
     other = system_account(session, COUNTERPART.get(kind, COUNTERPART["adjustment"]))
     return post_entry(
         session, kind=kind, reason=reason, ref=ref, postings=[(account, fen), (other, -fen)]
@@ -152,12 +162,20 @@ def credit(
 
 
 def debit(
-    session: Session, person: Person, fen: int, kind: str, reason: str, ref: str | None = None
+    session: Session,
+    person: Person,
+    fen: int,
+    kind: str,
+    reason: str,
+    ref: str | None = None,
+    *,
+    account: Account | None = None,
 ) -> JournalEntry:
-    """Take ``fen`` (> 0) out of the person's account; refuses if the balance is short."""
+    """Take ``fen`` (> 0) out of the person's account; refuses if the balance is short.
+    ``account``: the person's account if the caller has it already (saves a read)."""
     if not isinstance(fen, int) or fen <= 0:
         raise InvalidInput("扣款金额应为正整数（分）", field="amount")
-    account = _person_account_or_error(session, person)
+    account = account or _person_account_or_error(session, person)
     other = system_account(session, COUNTERPART.get(kind, COUNTERPART["adjustment"]))
     return post_entry(
         session, kind=kind, reason=reason, ref=ref, postings=[(account, -fen), (other, fen)]

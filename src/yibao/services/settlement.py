@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from yibao.domain.money import ZERO, from_fen, to_fen
 from yibao.national import codes
 from yibao.national.envelope import InterfaceError
-from yibao.persistence.tables import Institution, Person
+from yibao.persistence.tables import Account, Institution, Person
 from yibao.persistence.tables.hospital import FeeLine, Settlement, SettlementFund, Visit
 from yibao.rules import default_registry, settle_case
 from yibao.rules.case import Case, Item, YearToDate
@@ -33,6 +33,7 @@ class Computed:
     case: Case
     result: Result
     lines: list[FeeLine]
+    account: Account | None  # the person's account (employee schemes), balance before
     balance_before: Decimal | None
 
 
@@ -69,14 +70,17 @@ def compute(
     med_type: str,
     use_account: bool,
     on: date,
+    lines: list[FeeLine] | None = None,
 ) -> Computed:
-    """Build the engine case from what is stored and settle it (nothing is written)."""
+    """Build the engine case from what is stored and settle it (nothing is written).
+    ``lines``: the visit's unsettled fee lines, if the caller has read them already."""
     policy = default_registry().get(person.policy_id)
     version = policy.version_on(on) if policy else None
     if version is None:
         raise InterfaceError(f"参保人的医保政策 {person.policy_id} 在 {on} 没有生效的版本")
     engine_med, route = codes.MED_TYPES[med_type]
-    lines = unsettled_lines(session, visit)
+    if lines is None:
+        lines = unsettled_lines(session, visit)
     items = tuple(
         Item(
             name=ln.name,
@@ -87,9 +91,8 @@ def compute(
         )
         for ln in lines
     )
-    balance = None
-    if use_account and version.personal_account:
-        balance = from_fen(ledger.balance_fen(session, person))
+    account = ledger.account_of(session, person) if version.personal_account else None
+    balance = None if account is None else from_fen(account.balance_fen or 0)
     at_first = not version.first_visit_hospital or person.first_visit_hospital == institution.code
     chronic_class = visit.chronic_class if engine_med == "chronic_outpatient" else None
     if engine_med == "chronic_outpatient" and version.chronic_classes:
@@ -111,7 +114,7 @@ def compute(
         med_type=engine_med,
         hospital_level=institution.level or 1,
         items=items,
-        account_balance=balance,
+        account_balance=balance if use_account else None,
         use_account=use_account,
         continuous_years=person.continuous_years,
         ytd=year_to_date(session, person.id, on.year),
@@ -121,7 +124,7 @@ def compute(
         chronic_class=chronic_class,
         chronic_disease=visit.dise_codg if engine_med == "chronic_outpatient" else None,
     )
-    return Computed(case, settle_case(case), lines, balance)
+    return Computed(case, settle_case(case), lines, account, balance)
 
 
 def record(
@@ -140,7 +143,6 @@ def record(
     r = computed.result
     setl_id = new_id(now)
     acct_fen = to_fen(r.acct_pay)
-    balc_fen = 0
     if acct_fen:
         ledger.debit(
             session,
@@ -149,9 +151,10 @@ def record(
             kind="settlement_debit",
             reason=f"医保结算 {setl_id}（{institution.name}）",
             ref=setl_id,
+            account=computed.account,
         )
-    if computed.balance_before is not None:
-        balc_fen = ledger.balance_fen(session, person)
+    # the account's balance after the debit (kept current by the ledger's UPDATE … RETURNING)
+    balc_fen = (computed.account.balance_fen or 0) if computed.account is not None else 0
     settlement = Settlement(
         setl_id=setl_id,
         visit_id=visit.id,
