@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -112,3 +113,18 @@ def test_the_docs_and_the_openapi_schema_respond(client: TestClient) -> None:
     schema = client.get("/openapi.json")
     assert schema.status_code == 200
     assert URL in schema.json()["paths"]
+
+
+def test_the_root_leads_to_the_api_docs_and_health_is_reported(tmp_path: Path) -> None:
+    from yibao.config import Settings
+
+    app = create_app(
+        Settings(
+            database_url=f"sqlite:///{tmp_path / 'h.db'}", secret_key_file=tmp_path / "none.key"
+        )
+    )
+    with TestClient(app) as client:
+        root = client.get("/", follow_redirects=False)
+        assert root.status_code == 307
+        assert root.headers["location"] == "/docs"
+        assert client.get("/healthz").json() == {"status": "ok"}

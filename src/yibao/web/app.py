@@ -6,6 +6,7 @@ import hashlib
 import hmac
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 
 from yibao import __version__
 from yibao.config import ConfigError, Settings, get_settings, load_secret_key
@@ -33,6 +34,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.token_key = (
         hmac.new(master, b"yibao/app-token/v1", hashlib.sha256).digest() if master else b""
     )
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    @app.get("/healthz", tags=["运维"], summary="健康检查：服务与数据库是否可用")
+    def healthz() -> dict[str, str]:
+        with app.state.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        return {"status": "ok"}
+
     app.include_router(estimate.router)
     app.include_router(me.router)
     app.include_router(fsi.router)
