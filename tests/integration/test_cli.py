@@ -226,3 +226,31 @@ def test_demo_load_writes_keys_and_if_empty_skips_the_second_time(
     assert second.exit_code == 0
     assert "跳过" in second.stdout
     assert cli_session.scalar(select(func.count()).select_from(Person)) == count
+
+
+def test_account_credit_adjust_and_show_keep_the_ledger_balanced(
+    cli: Invoke, cli_session: Session, new_certno: Callable[..., str]
+) -> None:
+    psn_no = cli(
+        "person", "add", "--name", "赵六", "--certno", new_certno(region="150102"),
+        "--policy", "nmg-employee", "--group", "retired", "--region", "150100",
+    ).last_line  # fmt: skip
+    credited = cli("account", "credit", psn_no, "--amount", "200.00", "--reason", "2026年11月划入")
+    assert credited.exit_code == 0, credited.stderr
+    adjusted = cli("account", "adjust", psn_no, "--amount", "-12.50", "--reason", "更正重复划入")
+    assert adjusted.exit_code == 0, adjusted.stderr
+    assert "187.50" in adjusted.stdout
+    shown = cli("account", "show", psn_no)
+    assert "187.50" in shown.stdout
+    assert "更正重复划入" in shown.stdout
+    overdraw = cli("account", "adjust", psn_no, "--amount", "-500.00", "--reason", "测试透支")
+    assert overdraw.exit_code != 0
+    assert "余额不足" in overdraw.stderr
+    bad = cli("account", "credit", psn_no, "--amount", "1.005", "--reason", "x")
+    assert bad.exit_code != 0
+    assert "--amount" in bad.stderr
+    no_reason = cli("account", "credit", psn_no, "--amount", "1.00", "--reason", " ")
+    assert no_reason.exit_code != 0
+    person = persons.get_by_psn_no(cli_session, psn_no)
+    assert person is not None
+    assert ledger.balance_fen(cli_session, person) == 18750

@@ -14,6 +14,7 @@ app.add_typer(policy_cli.app, name="policy", help="医保政策：列表、查�
 
 def _register_optional() -> None:
     """Nouns that need the service layer register here (imported lazily to keep startup fast)."""
+    from yibao.cli import account as account_cli
     from yibao.cli import catalog as catalog_cli
     from yibao.cli import db as db_cli
     from yibao.cli import demo as demo_cli
@@ -24,6 +25,7 @@ def _register_optional() -> None:
     app.command("serve")(serve_cli.serve_command)
     app.add_typer(db_cli.app, name="db", help="数据库：创建与升级")
     app.add_typer(person_cli.app, name="person", help="参保人：登记、查看")
+    app.add_typer(account_cli.app, name="account", help="个人账户：余额、流水、划入与调整")
     app.add_typer(institution_cli.app, name="institution", help="定点医药机构：登记与 API 密钥")
     app.add_typer(catalog_cli.app, name="catalog", help="医保目录：导入")
     app.add_typer(demo_cli.app, name="demo", help="演示数据")
