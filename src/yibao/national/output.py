@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from yibao.domain.money import ZERO, from_fen
+from yibao.domain.money import ZERO, from_fen, to_fen
 from yibao.national import codes
 from yibao.national.envelope import SHANGHAI
 from yibao.persistence.tables import Institution, Person
@@ -17,7 +17,7 @@ from yibao.services.settlement import COLUMN_OF_FIELD
 
 
 def amounts_of_result(r: Result) -> dict[str, Decimal]:
-    return {name: getattr(r, name) for name in COLUMN_OF_FIELD}
+    return {name: from_fen(to_fen(getattr(r, name))) for name in COLUMN_OF_FIELD}
 
 
 def amounts_of_settlement(s: Settlement) -> dict[str, Decimal]:

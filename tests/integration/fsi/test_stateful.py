@@ -31,7 +31,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from hospital_client import HOSPITAL, SHANGHAI, add_catalog
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
@@ -700,11 +699,6 @@ def _amount_texts(response: str) -> dict[str, str]:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="2206/2303 write the engine's amounts as computed (act_pay_dedc 800, not 800.00): "
-    "national.output.amounts_of_result does not give them two decimals as 2207/2304 do",
-)
 def test_presettlement_amounts_have_two_decimals_like_the_settlement(
     session_factory: sessionmaker[Session],
 ) -> None:
