@@ -140,6 +140,23 @@ def _person_account_or_error(session: Session, person: Person) -> Account:
     return account
 
 
+def _with_counterpart(
+    session: Session,
+    person: Person,
+    delta: int,
+    kind: str,
+    reason: str,
+    ref: str | None,
+    account: Account | None,
+) -> JournalEntry:
+    """One entry: ``delta`` on the person's account, the opposite on ``kind``'s counterpart."""
+    account = account or _person_account_or_error(session, person)
+    other = system_account(session, COUNTERPART.get(kind, COUNTERPART["adjustment"]))
+    return post_entry(
+        session, kind=kind, reason=reason, ref=ref, postings=[(account, delta), (other, -delta)]
+    )
+
+
 def credit(
     session: Session,
     person: Person,
@@ -154,11 +171,7 @@ def credit(
     ``account``: the person's account if the caller has it already (saves a read)."""
     if not isinstance(fen, int) or fen <= 0:
         raise InvalidInput("入账金额应为正整数（分）", field="amount")
-    account = account or _person_account_or_error(session, person)
-    other = system_account(session, COUNTERPART.get(kind, COUNTERPART["adjustment"]))
-    return post_entry(
-        session, kind=kind, reason=reason, ref=ref, postings=[(account, fen), (other, -fen)]
-    )
+    return _with_counterpart(session, person, fen, kind, reason, ref, account)
 
 
 def debit(
@@ -175,11 +188,7 @@ def debit(
     ``account``: the person's account if the caller has it already (saves a read)."""
     if not isinstance(fen, int) or fen <= 0:
         raise InvalidInput("扣款金额应为正整数（分）", field="amount")
-    account = account or _person_account_or_error(session, person)
-    other = system_account(session, COUNTERPART.get(kind, COUNTERPART["adjustment"]))
-    return post_entry(
-        session, kind=kind, reason=reason, ref=ref, postings=[(account, -fen), (other, fen)]
-    )
+    return _with_counterpart(session, person, -fen, kind, reason, ref, account)
 
 
 def balance_fen(session: Session, person: Person) -> int:
