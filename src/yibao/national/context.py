@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yibao.national import fields
-from yibao.national.envelope import SHANGHAI, Envelope, InterfaceError
+from yibao.national import clock, fields
+from yibao.national.envelope import Envelope, InterfaceError
 from yibao.persistence.tables import Institution, Person
 from yibao.persistence.tables.hospital import Visit
 from yibao.services import persons
@@ -29,7 +29,7 @@ class Context:
 
     @property
     def today(self) -> date:
-        return self.now.astimezone(SHANGHAI).date()
+        return clock.local_date(self.now)
 
     def person(self, psn_no: str, field: str = "psn_no") -> Person:
         person = persons.get_by_psn_no(self.session, psn_no)
@@ -91,6 +91,27 @@ class Context:
             )
         if persons.enrolment_on(self.session, person, on) is None:
             raise InterfaceError(f"参保人 {person.psn_no} 在 {on} 不在参保有效期内", field)
+
+    def check_eligible(self, person: Person, dates: Iterable[date], field: str = "psn_no") -> None:
+        """The institution designated and the person enrolled on each of ``dates``."""
+        for on in sorted(set(dates)):
+            self.check_institution(on)
+            self.check_person(person, on, field)
+
+    def check_settlement_dates(self, visit: Visit, person: Person, field: str = "psn_no") -> None:
+        """Before a (pre-)settlement: the visit's times are not ahead of the clock, and the
+        institution's designation and the person's enrolment cover the visit's dates and the
+        day of settlement. A person who died during or after the stay is not checked on the
+        day of settlement (death ends the enrolment; the last stay is still settled)."""
+        fields.not_future(visit.begntime, self.now, "begntime")
+        dates = [clock.local_date(visit.begntime)]
+        if visit.endtime is not None:
+            fields.not_future(visit.endtime, self.now, "endtime")
+            dates.append(clock.local_date(visit.endtime))
+        self.check_eligible(person, dates, field)
+        self.check_institution(self.today)
+        if person.death_date is None or person.death_date < max(dates):
+            self.check_person(person, self.today, field)
 
 
 Handler = Callable[[Context, Mapping[str, Any]], Any]

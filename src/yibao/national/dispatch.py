@@ -154,6 +154,8 @@ def process(factory: sessionmaker[Session], key: str, body: bytes, voucher_key: 
         assert env is not None
         return _replay(factory, seen[-1], env, digest, received)
     except (InterfaceError, ServiceError) as exc:
+        if isinstance(exc, ServiceError):  # the service layer's refusal, in this layer's words
+            exc = InterfaceError(exc.message, exc.field)
         if env is not None:
             log.info("infno %s msgid %s refused: %s", env.infno, env.msgid, exc)
         return _error(str(exc), admdvs, received)

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from yibao.national import clock
+
 # What this service cannot work without. The interface marks more fields "Y" (recer_sys_code,
 # infver, opter_type, opter, opter_name, inf_time, fixmedins_name): they are checked when sent
 # (length, format) and kept with the message, but a message without them is still processed.
@@ -96,7 +96,7 @@ _seq_lock = threading.Lock()
 
 
 def _stamp(now: datetime) -> str:
-    local = now.astimezone(SHANGHAI)
+    local = now.astimezone(clock.zone())
     return local.strftime("%Y%m%d%H%M%S") + f"{local.microsecond // 1000:03d}"
 
 
@@ -104,7 +104,7 @@ def refmsgid(admdvs: str, now: datetime) -> str:
     """Receiver message id: admdvs(6) + yyyyMMddHHmmss(14) + seq(10)."""
     with _seq_lock:
         n = next(_seq)
-    return f"{admdvs[:6]:0>6}{now.astimezone(SHANGHAI):%Y%m%d%H%M%S}{n % 10**10:010d}"
+    return f"{admdvs[:6]:0>6}{now.astimezone(clock.zone()):%Y%m%d%H%M%S}{n % 10**10:010d}"
 
 
 def response(output: Any, *, admdvs: str, received: datetime, error: str = "") -> dict[str, Any]:

@@ -47,6 +47,7 @@ def _line(
     if cnt == 0:
         raise InterfaceError("数量不能为 0", f"{path}.cnt")
     occurred = fields.moment(row, "fee_ocur_time", path, required=False, default=ctx.now)
+    fields.not_future(occurred, ctx.now, f"{path}.fee_ocur_time")
     item = catalog.lookup(ctx.session, code, fields.local_date(occurred))
     memo = ""
     if item is None:

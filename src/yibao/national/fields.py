@@ -7,7 +7,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from yibao.national.envelope import SHANGHAI, InterfaceError
+from yibao.national import clock
+from yibao.national.envelope import InterfaceError
 
 
 def node(data: Mapping[str, Any], key: str, path: str = "input") -> Mapping[str, Any]:
@@ -106,7 +107,8 @@ def moment(
     required: bool = True,
     default: datetime | None = None,
 ) -> datetime:
-    """``yyyy-MM-dd HH:mm:ss`` (Beijing time) or ``yyyy-MM-dd``, as an aware datetime."""
+    """``yyyy-MM-dd HH:mm:ss`` or ``yyyy-MM-dd`` in the business zone (Beijing time), as an
+    aware datetime."""
     value = data.get(key)
     if value is None or value == "":
         if required or default is None:
@@ -116,14 +118,25 @@ def moment(
         raise InterfaceError("格式应为 yyyy-MM-dd HH:mm:ss", f"{path}.{key}")
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
         try:
-            return datetime.strptime(value, fmt).replace(tzinfo=SHANGHAI)
+            return datetime.strptime(value, fmt).replace(tzinfo=clock.zone())
         except ValueError:
             continue
     raise InterfaceError("格式应为 yyyy-MM-dd HH:mm:ss", f"{path}.{key}")
 
 
 def local_date(moment_: datetime) -> date:
-    return moment_.astimezone(SHANGHAI).date()
+    """The business date (``YIBAO_TIMEZONE``) of an aware instant."""
+    return clock.local_date(moment_)
+
+
+def not_future(moment_: datetime, now: datetime, field: str) -> None:
+    """Refuse ``moment_``, naming ``field``, if it lies ahead of ``now`` by more than the
+    configured clock skew (``YIBAO_CLOCK_SKEW_SECONDS``)."""
+    if moment_ > now + clock.skew():
+        raise InterfaceError(
+            f"时间 {clock.local_text(moment_)} 晚于当前时间 {clock.local_text(now)}，不能是将来的时间",
+            field,
+        )
 
 
 def flag(data: Mapping[str, Any], key: str, path: str, *, default: str = "0") -> bool:

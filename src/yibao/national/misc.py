@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from yibao.domain.money import from_fen
-from yibao.national import fields
+from yibao.national import clock, fields
 from yibao.national.context import Context
-from yibao.national.envelope import SHANGHAI, InterfaceError
+from yibao.national.envelope import InterfaceError
 from yibao.national.identity import person_by_credential
 from yibao.national.output import person_fields
 from yibao.persistence.tables import CatalogItem, Enrolment
@@ -25,7 +25,7 @@ def sign_in(ctx: Context, data: Mapping[str, Any]) -> Any:
     d = fields.node(data, "signIn")
     opter_no = fields.text(d, "opter_no", "input.signIn")
     fields.text(d, "ip", "input.signIn", max_len=50)
-    local = ctx.now.astimezone(SHANGHAI)
+    local = ctx.now.astimezone(clock.zone())
     sign_no = f"{ctx.institution.region}{local:%Y%m%d%H%M%S}{secrets.randbelow(10**10):010d}"
     ctx.session.add(
         SignIn(

@@ -7,8 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from yibao.domain.money import ZERO, from_fen, to_fen
-from yibao.national import codes
-from yibao.national.envelope import SHANGHAI
+from yibao.national import clock, codes
 from yibao.persistence.tables import Institution, Person
 from yibao.persistence.tables.hospital import Settlement, Visit
 from yibao.rules.result import Result
@@ -68,7 +67,7 @@ def setlinfo(
     info.update(person_fields(person, on))
     info.update(
         {
-            "setl_time": when.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
+            "setl_time": clock.local_text(when),
             "mdtrt_cert_type": mdtrt_cert_type,
             "med_type": med_type,
             **amounts,

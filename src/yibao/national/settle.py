@@ -53,8 +53,7 @@ def _settle(ctx: Context, data: Mapping[str, Any], *, kind: str, final: bool) ->
         )
     # the encounter's date: discharge for inpatient care, the visit itself for outpatient care
     on = fields.local_date(visit.endtime or ctx.now if kind == "inpatient" else visit.begntime)
-    ctx.check_institution(on)
-    ctx.check_person(person, on, f"{p}.psn_no")
+    ctx.check_settlement_dates(visit, person, f"{p}.psn_no")
     medfee = fields.amount(d, "medfee_sumamt", p)
     lines = service.unsettled_lines(ctx.session, visit)
     if not lines:
@@ -260,8 +259,8 @@ def query_settlement(ctx: Context, data: Mapping[str, Any]) -> Any:
             "hosp_lv": {1: "14", 2: "13", 3: "12"}.get(inst.level or 0, "11"),
             "fixmedins_poolarea": inst.region,
             "insu_optins": person.region,
-            "begndate": visit.begntime.date().isoformat(),
-            "enddate": (visit.endtime or visit.begntime).date().isoformat(),
+            "begndate": fields.local_date(visit.begntime).isoformat(),
+            "enddate": fields.local_date(visit.endtime or visit.begntime).isoformat(),
             "refd_setl_flag": "1" if record.kind == "reversal" else "0",
             "year": str(record.year),
             "dise_codg": visit.dise_codg or "",

@@ -21,9 +21,8 @@ def _open_visit(
 ) -> Visit:
     person = person_for(ctx, d, path)
     begntime = fields.moment(d, "begntime", path)
-    on = fields.local_date(begntime)
-    ctx.check_institution(on)
-    ctx.check_person(person, on, f"{path}.psn_no")
+    fields.not_future(begntime, ctx.now, f"{path}.begntime")
+    ctx.check_eligible(person, [fields.local_date(begntime), ctx.today], f"{path}.psn_no")
     insutype = fields.code(d, "insutype", path, codes.INSUTYPE_NAMES)
     if insutype != persons.insutype(person):
         raise InterfaceError(
@@ -97,7 +96,7 @@ def upload_visit_info(ctx: Context, data: Mapping[str, Any]) -> Any:
     if visit.status == "settled":
         raise InterfaceError("就诊已结算，不能修改", f"{path}.mdtrt_id")
     visit.med_type = fields.code(info, "med_type", path, codes.OUTPATIENT_MED_TYPES)
-    fields.moment(info, "begntime", path)
+    fields.not_future(fields.moment(info, "begntime", path), ctx.now, f"{path}.begntime")
     _diagnosis(visit, info, path)
     _diseases(data)
     return {}
@@ -148,6 +147,7 @@ def discharge(ctx: Context, data: Mapping[str, Any]) -> Any:
     if visit.status != "open":
         raise InterfaceError("该住院已出院或已结算", f"{path}.mdtrt_id")
     endtime = fields.moment(info, "endtime", path)
+    fields.not_future(endtime, ctx.now, f"{path}.endtime")
     if endtime < visit.begntime:
         raise InterfaceError("出院时间早于入院时间", f"{path}.endtime")
     visit.endtime = endtime

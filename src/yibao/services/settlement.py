@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from yibao.domain.money import ZERO, from_fen, to_fen
 from yibao.national import codes
-from yibao.national.envelope import InterfaceError
 from yibao.persistence.tables import Account, Institution, Person
 from yibao.persistence.tables.hospital import FeeLine, Settlement, SettlementFund, Visit
 from yibao.rules import default_registry, settle_case
@@ -26,6 +25,7 @@ from yibao.rules.case import Case, Item, YearToDate
 from yibao.rules.result import Result
 from yibao.services import ledger
 from yibao.services import year_to_date as ytd_sums
+from yibao.services.errors import Conflict, InvalidInput
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +77,9 @@ def compute(
     policy = default_registry().get(person.policy_id)
     version = policy.version_on(on) if policy else None
     if version is None:
-        raise InterfaceError(f"参保人的医保政策 {person.policy_id} 在 {on} 没有生效的版本")
+        raise InvalidInput(
+            f"参保人的医保政策 {person.policy_id} 在 {on} 没有生效的版本", field="psn_no"
+        )
     engine_med, route = codes.MED_TYPES[med_type]
     if lines is None:
         lines = unsettled_lines(session, visit)
@@ -97,15 +99,15 @@ def compute(
     chronic_class = visit.chronic_class if engine_med == "chronic_outpatient" else None
     if engine_med == "chronic_outpatient" and version.chronic_classes:
         if chronic_class is None or chronic_class not in version.chronic_classes:
-            raise InterfaceError(
+            raise InvalidInput(
                 f"{version.id} 的门诊慢特病须在 2203 的 exp_content.chronic_class 中注明类别"
                 f"（{', '.join(version.chronic_classes)}）",
-                "exp_content.chronic_class",
+                field="exp_content.chronic_class",
             )
         benefit = version.chronic_classes[chronic_class]
         if benefit.diseases is not None and visit.dise_codg not in benefit.diseases:
-            raise InterfaceError(
-                f"病种 {visit.dise_codg!r} 不是{benefit.label}的病种", "mdtrtinfo.dise_codg"
+            raise InvalidInput(
+                f"病种 {visit.dise_codg!r} 不是{benefit.label}的病种", field="mdtrtinfo.dise_codg"
             )
     case = Case(
         policy=version,
@@ -241,7 +243,7 @@ def reverse(
 ) -> Settlement:
     """冲销: a new settlement with every amount negated; account and year-to-date restored."""
     if original.kind != "settle" or original.reversed:
-        raise InterfaceError("该结算已撤销，不能重复撤销", "setl_id")
+        raise Conflict("该结算已撤销，不能重复撤销", field="setl_id")
     setl_id = new_id(now)
     if original.acct_pay_fen:
         ledger.credit(

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from yibao import __version__
 from yibao.config import ConfigError, Settings, get_settings, load_secret_key
 from yibao.domain import voucher
+from yibao.national import clock
 from yibao.persistence.db import make_engine, make_session_factory
 from yibao.web.api import estimate, fsi, me
 
@@ -22,6 +23,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="医保结算测算、定点医药机构结算接口（国家医保平台风格）、参保人与经办服务。",
     )
+    clock.configure(settings)
     engine = make_engine(settings.database_url)
     app.state.settings = settings
     app.state.engine = engine
