@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint typecheck unit bench bench-api clean
+.PHONY: setup browser run test lint typecheck unit bench bench-api clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -14,6 +14,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+## browser: the browser tests (tests/e2e) drive Debian's chromium by path, never a downloaded
+## browser; install it when missing (needs root, as CI has; otherwise those tests are skipped)
+browser:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else echo "warning: /usr/bin/chromium missing and not root: browser tests will be skipped"; fi; }
 
 ## make run: set up, prepare the embedded SQLite database with demo data, serve on :8000
 run: setup
@@ -31,7 +38,7 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-unit: setup
+unit: setup browser
 	$(BIN)/pytest -q -n 2 --dist loadgroup
 
 ## make bench: settlements per second of the engine, 10,000 mixed cases, in-process

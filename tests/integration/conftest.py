@@ -20,33 +20,14 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from yibao.config import ensure_secret_key, get_settings
 from yibao.domain.idcard import with_check_digit
 from yibao.persistence.db import make_engine, make_session_factory
 from yibao.persistence.migrate import upgrade
 from yibao.persistence.tables import Person
 from yibao.services import persons
-from yibao.services.crypto import default_crypto
 from yibao.services.ledger import check_ledger
 
 PG_ENV = "YIBAO_TEST_DATABASE_URL"
-
-
-@pytest.fixture(scope="session", autouse=True)
-def secret_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    path = tmp_path_factory.mktemp("keys") / "secret.key"
-    ensure_secret_key(path)
-    old = os.environ.get("YIBAO_SECRET_KEY_FILE")
-    os.environ["YIBAO_SECRET_KEY_FILE"] = str(path)
-    get_settings.cache_clear()
-    default_crypto.cache_clear()
-    yield path
-    if old is None:
-        os.environ.pop("YIBAO_SECRET_KEY_FILE", None)
-    else:
-        os.environ["YIBAO_SECRET_KEY_FILE"] = old
-    get_settings.cache_clear()
-    default_crypto.cache_clear()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -7,6 +7,7 @@ import hmac
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
+from fastapi_offline import FastAPIOffline
 
 from yibao import __version__
 from yibao.config import ConfigError, Settings, get_settings, load_secret_key
@@ -18,7 +19,9 @@ from yibao.web.api import estimate, fsi, me
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(
+    # Swagger UI (/docs) and ReDoc (/redoc) with their assets served from the fastapi-offline
+    # package (under /static-offline-docs), not a CDN: the docs work with no internet.
+    app = FastAPIOffline(
         title="yibao 医保服务平台",
         version=__version__,
         description="医保结算测算、定点医药机构结算接口（国家医保平台风格）、参保人与经办服务。",

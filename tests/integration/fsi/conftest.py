@@ -3,45 +3,25 @@ client that speaks the national interface to it over real HTTP."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-import uvicorn
 from hospital_client import HOSPITAL, Hospital, World, add_catalog
 from sqlalchemy.orm import Session, sessionmaker
 
+from servers import running_server
 from yibao.config import Settings
 from yibao.services import institutions, ledger, persons
 from yibao.web.app import create_app
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server_url(migrated_url: str, secret_key_file: Path) -> Iterator[str]:
     app = create_app(Settings(database_url=migrated_url, secret_key_file=secret_key_file))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    app.state.engine.dispose()
+    with running_server(app) as url:
+        yield url
 
 
 @pytest.fixture
