@@ -1,10 +1,15 @@
 """One typed settings object, read from the environment (``YIBAO_*``) once and passed down.
 
-- ``YIBAO_DATABASE_URL``: SQLAlchemy URL; default a SQLite file ``var/yibao.db`` under the
-  current directory. PostgreSQL: ``postgresql+psycopg://user@host:5432/dbname``.
+- ``YIBAO_HOME``: where ``var/`` lives (the SQLite database, the key file, the demo keys).
+  Default: the source checkout this package runs from (the folder with ``pyproject.toml``),
+  else ``$XDG_DATA_HOME/yibao`` (``~/.local/share/yibao``). Never the current directory, so
+  every command finds the same database from any folder.
+- ``YIBAO_DATABASE_URL``: SQLAlchemy URL; default the SQLite file ``$YIBAO_HOME/var/yibao.db``.
+  PostgreSQL: ``postgresql+psycopg://user@host:5432/dbname``.
 - ``YIBAO_SECRET_KEY_FILE``: the master key for field encryption and lookup hashes; default
-  ``var/secret.key``. ``yibao db upgrade`` creates it (random, mode 0600) when absent. Losing it
-  makes every stored ID number and phone number unreadable: back it up with the database.
+  ``$YIBAO_HOME/var/secret.key``. ``yibao db upgrade`` creates it (random, mode 0600) when
+  absent. Losing it makes every stored ID number and phone number unreadable: back it up with
+  the database.
 - ``YIBAO_TIMEZONE``: the business time zone of the hospital interface (times sent without a
   zone, and the dates derived from them); default ``Asia/Shanghai`` (Beijing time).
 - ``YIBAO_CLOCK_SKEW_SECONDS``: how far a visit, admission or discharge time may lie ahead
@@ -14,6 +19,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import secrets
 from collections.abc import Mapping
@@ -24,8 +30,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-DEFAULT_DB_FILE = Path("var") / "yibao.db"
-DEFAULT_SECRET_KEY_FILE = Path("var") / "secret.key"
+DB_FILE_NAME = "yibao.db"
+SECRET_KEY_FILE_NAME = "secret.key"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_CLOCK_SKEW_SECONDS = 300
 _MASTER_KEY_BYTES = 32
@@ -33,6 +39,26 @@ _MASTER_KEY_BYTES = 32
 
 class ConfigError(RuntimeError):
     """The configuration cannot be used (missing key file, malformed key...)."""
+
+
+def _source_checkout() -> Path | None:
+    """The repository root when this package runs from a source checkout (``src/yibao``)."""
+    root = Path(__file__).resolve().parents[2]
+    if (root / "pyproject.toml").is_file() and (root / "src" / "yibao").is_dir():
+        return root
+    return None
+
+
+def yibao_home(env: Mapping[str, str] | None = None) -> Path:
+    """``YIBAO_HOME``, else the source checkout, else the user's data directory."""
+    env = os.environ if env is None else env
+    if env.get("YIBAO_HOME"):
+        return Path(env["YIBAO_HOME"]).expanduser().absolute()
+    checkout = _source_checkout()
+    if checkout is not None:
+        return checkout
+    data = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data).expanduser().absolute() / "yibao"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +76,15 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        url = env.get("YIBAO_DATABASE_URL") or f"sqlite:///{DEFAULT_DB_FILE.absolute()}"
-        key_file = Path(env.get("YIBAO_SECRET_KEY_FILE") or DEFAULT_SECRET_KEY_FILE)
+        var = yibao_home(env) / "var"
+        url = env.get("YIBAO_DATABASE_URL") or f"sqlite:///{var / DB_FILE_NAME}"
+        key_file = Path(env.get("YIBAO_SECRET_KEY_FILE") or var / SECRET_KEY_FILE_NAME)
         skew = env.get("YIBAO_CLOCK_SKEW_SECONDS") or str(DEFAULT_CLOCK_SKEW_SECONDS)
         if not skew.strip().isdigit():
             raise ConfigError("YIBAO_CLOCK_SKEW_SECONDS 应为 0 到 86400 之间的整数")
         return cls(
             database_url=url,
-            secret_key_file=key_file.absolute(),
+            secret_key_file=key_file.expanduser().absolute(),
             timezone=env.get("YIBAO_TIMEZONE") or DEFAULT_TIMEZONE,
             clock_skew_seconds=int(skew),
         )
@@ -69,8 +96,16 @@ class Settings:
 
     @property
     def var_dir(self) -> Path:
-        """The directory beside the key file (``var/`` by default) for local artefacts."""
+        """The directory beside the key file (``$YIBAO_HOME/var/`` by default) for local
+        artefacts."""
         return self.secret_key_file.parent
+
+    @property
+    def demo_keys_file(self) -> Path:
+        """The demo institutions' API keys for THIS database: one file per database URL, so
+        loading demo data into another database never overwrites the keys of this one."""
+        digest = hashlib.sha256(self.database_url.encode()).hexdigest()[:12]
+        return self.var_dir / f"demo-keys-{digest}.txt"
 
 
 def business_zone(name: str) -> ZoneInfo:

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from yibao.cli import app
-from yibao.persistence.tables import Institution, Person
+from yibao.config import Settings
+from yibao.persistence.tables import CatalogItem, Institution, Person
 from yibao.services import institutions, ledger, persons
 
 Invoke = Callable[..., "Result"]
@@ -185,29 +186,68 @@ def test_institution_add_prints_a_working_key_last(cli: Invoke, cli_session: Ses
     assert cli_session.scalar(select(func.count()).select_from(Institution)) == 1
 
 
-def test_catalog_import_prints_added_changed_and_refused(
+CATALOG_HEADER = (
+    "hilist_code,hilist_name,list_type,chrgitm_lv,selfpay_prop,pric_uplmt_amt,begndate,enddate\n"
+)
+GOOD_ROW = "XJ01CAA040A001010100001,阿莫西林胶囊,101,01,,,2024-01-01,\n"
+
+
+def test_catalog_import_with_a_bad_row_writes_nothing_and_names_the_row(
     cli: Invoke, cli_session: Session, tmp_path: Path
 ) -> None:
     path = tmp_path / "c.csv"
-    path.write_text(
-        "hilist_code,hilist_name,list_type,chrgitm_lv,selfpay_prop,pric_uplmt_amt,begndate,enddate\n"
-        "XJ01CAA040A001010100001,阿莫西林胶囊,101,01,,,2024-01-01,\n"
-        "XBAD1,坏等级,101,09,,,2024-01-01,\n",
-        encoding="utf-8",
-    )
+    path.write_text(CATALOG_HEADER + GOOD_ROW + "XBAD1,坏等级,101,09,,,2024-01-01,\n", "utf-8")
     result = cli("catalog", "import", str(path))
-    assert result.exit_code == 0, result.stderr
-    assert "新增 1 条" in result.stdout
-    assert "拒绝 1 条" in result.stdout
-    assert "第 3 行 XBAD1" in result.stdout
-    assert "chrgitm_lv" in result.stdout
+    assert result.exit_code == 1
+    assert "第 3 行 XBAD1" in result.stderr
+    assert "chrgitm_lv" in result.stderr
+    assert "没有写入任何行" in result.stderr
+    assert cli_session.scalar(select(func.count()).select_from(CatalogItem)) == 0
+    cli_session.rollback()
+    skipped = cli("catalog", "import", "--skip-invalid", str(path))
+    assert skipped.exit_code == 0, skipped.stderr
+    assert "新增 1 条" in skipped.stdout
+    assert "拒绝 1 条" in skipped.stdout
+    assert "第 3 行 XBAD1" in skipped.stdout
+    assert cli_session.scalar(select(func.count()).select_from(CatalogItem)) == 1
+    cli_session.rollback()
     missing = cli("catalog", "import", str(tmp_path / "nope.csv"))
     assert missing.exit_code != 0
     assert "文件不存在" in missing.stderr
 
 
+@pytest.mark.parametrize("skip", [[], ["--skip-invalid"]])
+def test_catalog_import_exits_non_zero_when_every_row_is_refused(
+    cli: Invoke, cli_session: Session, tmp_path: Path, skip: list[str]
+) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text(
+        CATALOG_HEADER
+        + "XBAD1,坏类别,999,01,,,2024-01-01,\n"
+        + "XBAD2,坏小数,101,02,0.10,12.345,2024-01-01,\n",
+        "utf-8",
+    )
+    result = cli("catalog", "import", *skip, str(path))
+    assert result.exit_code == 1
+    assert "第 2 行 XBAD1：list_type" in result.stderr
+    assert "101 西药中成药" in result.stderr  # the accepted codes are listed
+    assert "第 3 行 XBAD2：pric_uplmt_amt" in result.stderr
+    assert "'" not in result.stderr  # no Python reprs
+    assert cli_session.scalar(select(func.count()).select_from(CatalogItem)) == 0
+    empty = tmp_path / "empty.csv"
+    empty.write_text(CATALOG_HEADER, "utf-8")
+    assert cli("catalog", "import", str(empty)).exit_code == 1
+
+
+def test_catalog_import_help_lists_the_list_type_codes(cli: Invoke) -> None:
+    shown = cli("catalog", "import", "--help")
+    assert shown.exit_code == 0
+    for code in ("101", "102", "201", "301", "501"):
+        assert code in shown.stdout
+
+
 def test_demo_load_writes_keys_and_if_empty_skips_the_second_time(
-    cli: Invoke, cli_session: Session, secret_key_file: Path
+    cli: Invoke, cli_session: Session, secret_key_file: Path, db_url: str
 ) -> None:
     first = cli("demo", "load", "--if-empty")
     assert first.exit_code == 0, first.stderr
@@ -215,7 +255,9 @@ def test_demo_load_writes_keys_and_if_empty_skips_the_second_time(
     count = cli_session.scalar(select(func.count()).select_from(Person))
     assert count is not None
     assert count >= 200
-    keys_file = secret_key_file.parent / "demo-keys.txt"
+    keys_file = Settings.from_env(
+        {"YIBAO_DATABASE_URL": db_url, "YIBAO_SECRET_KEY_FILE": str(secret_key_file)}
+    ).demo_keys_file
     lines = [ln for ln in keys_file.read_text(encoding="utf-8").splitlines() if ln[:1] in "HP"]
     code, _name, key = lines[0].split("\t")
     inst = institutions.authenticate(cli_session, key)

@@ -175,7 +175,7 @@ BAD: list[tuple[str, Edit, str, tuple[str, ...]]] = [
         "unknown list_type",
         item0("list_type", "D"),
         "encounter.items[0].list_type",
-        ("'D'", "A, B, C"),
+        ("“D”", "A, B, C"),
     ),
     ("unknown route", put("encounter", "route", "air"), "encounter.route", ("air", "transfer_out")),
     (
@@ -230,7 +230,7 @@ BAD: list[tuple[str, Edit, str, tuple[str, ...]]] = [
         "a chronic class the policy does not have",
         chronic("nmg-employee", "in_service", {"class": "C", "disease": "x"}),
         "encounter.chronic.class",
-        ("'C'", "A, B"),
+        ("“C”", "A, B"),
     ),
     (
         "a chronic class on national-employee",

@@ -113,7 +113,7 @@ BROKEN: list[tuple[str, Callable[[str], str], str, tuple[str, ...]]] = [
         "unknown source key",
         _replace('  annual_cap:\n    source: "000"\n', '  annual_cap:\n    source: "999"\n'),
         "parameters.annual_cap.values.2024-01-01",
-        ("'999'", "sources"),
+        ("“999”", "sources"),
     ),
     (
         "non-date key",

@@ -14,11 +14,30 @@ from yibao.services import catalog
 app = typer.Typer(no_args_is_help=True)
 
 
-@app.command("import")
+class _Refused(Exception):
+    """Raised inside the transaction so that nothing of a refused import is written."""
+
+
+@app.command(
+    "import",
+    epilog=(
+        f"表头：{','.join(catalog.REQUIRED_COLUMNS)}。"
+        f"list_type（目录类别）可用：{catalog.list_type_codes()}。"
+        "chrgitm_lv：01 甲类、02 乙类、03 丙类。"
+    ),
+)
 def import_command(
     file: Annotated[Path, typer.Argument(help="目录 CSV 文件（UTF-8 或 GB18030）")],
+    skip_invalid: Annotated[
+        bool,
+        typer.Option("--skip-invalid", help="导入合格的行、跳过有错的行（默认：有错则整份不导入）"),
+    ] = False,
 ) -> None:
-    """导入医保目录 CSV：输出新增、更新和拒绝的行（及拒绝原因）。"""
+    """导入医保目录 CSV：输出新增、更新和拒绝的行（行号及原因）。
+
+    默认全有或全无：任何一行有错，整份文件都不写入，退出码 1。用 --skip-invalid 时只写入
+    合格的行；没有一行合格时退出码仍为 1。
+    """
     if not file.is_file():
         fail(f"文件不存在：{file}", "FILE")
     try:
@@ -30,8 +49,18 @@ def import_command(
         try:
             with unit_of_work(factory) as session:
                 report = catalog.import_rows(session, text)
+                accepted = report.added + report.changed + report.unchanged
+                if report.refused and (not skip_invalid or accepted == 0):
+                    raise _Refused
         except ValueError as exc:
             fail(str(exc), "FILE")
+        except _Refused:
+            for r in report.refused:
+                typer.echo(f"第 {r.line} 行 {r.hilist_code or '（无编码）'}：{r.reason}", err=True)
+            written = "没有写入任何行" if accepted else "文件中没有合格的行"
+            fail(f"拒绝 {len(report.refused)} 行，{written}", "FILE", code=1)
+    if accepted == 0:
+        fail("文件中没有数据行", "FILE", code=1)
     print(f"新增 {report.added} 条，更新 {report.changed} 条，未变 {report.unchanged} 条")
     print(f"拒绝 {len(report.refused)} 条")
     for r in report.refused:

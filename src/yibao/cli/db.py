@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import NoReturn
 
 import typer
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,16 +38,34 @@ def crypto(cfg: Settings) -> FieldCrypto:
         fail(str(exc))
 
 
+NOT_INITIALISED = "数据库尚未初始化：请先运行 yibao db upgrade"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for another database or an in-memory one)."""
+    parsed = make_url(url)
+    db = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not db or db == ":memory:":
+        return None
+    return None if db.startswith("file:") else Path(db)
+
+
 @contextmanager
 def database(cfg: Settings) -> Iterator[sessionmaker[Session]]:
-    """A session factory on the configured database; a clear message if it is not set up."""
+    """A session factory on the configured database; a clear message if it is not set up.
+
+    A missing SQLite file is reported, never created: only ``yibao db upgrade`` creates it.
+    """
+    path = sqlite_file(cfg.database_url)
+    if path is not None and not path.is_file():
+        fail(f"{NOT_INITIALISED}（{path} 不存在；数据位置见 YIBAO_HOME）", code=1)
     engine = make_engine(cfg.database_url)
     try:
         yield make_session_factory(engine)
     except (OperationalError, ProgrammingError) as exc:
         text = str(exc.orig)
         if "no such table" in text or "does not exist" in text:
-            fail("数据库尚未初始化：请先运行 yibao db upgrade", code=1)
+            fail(NOT_INITIALISED, code=1)
         raise
     finally:
         engine.dispose()
@@ -64,6 +84,4 @@ def upgrade_command() -> None:
 
 
 def _display_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)

@@ -1,8 +1,9 @@
-"""``yibao person``: enrol a person, show one (ID and phone masked)."""
+"""``yibao person``: enrol a person, show one (ID and phone masked), set the app password."""
 
 from __future__ import annotations
 
 import contextlib
+import sys
 from datetime import date
 from typing import Annotated
 
@@ -11,8 +12,9 @@ import typer
 from yibao.cli.db import crypto, database, fail, settings
 from yibao.domain.idcard import IdCardError, parse_certno
 from yibao.domain.money import AmountError, from_fen, parse_amount, to_fen
+from yibao.domain.shown import shown
 from yibao.persistence.db import unit_of_work
-from yibao.services import ledger, persons
+from yibao.services import auth, ledger, persons
 from yibao.services.errors import ServiceError
 
 app = typer.Typer(no_args_is_help=True)
@@ -46,7 +48,7 @@ def _date(raw: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        fail(f"日期格式不正确：{raw!r}，应为 YYYY-MM-DD", option)
+        fail(f"日期格式不正确：{shown(raw)}，应为 YYYY-MM-DD", option)
 
 
 @app.command("add")
@@ -79,7 +81,7 @@ def add_command(
     years = 0
     if continuous_years is not None:
         if not continuous_years.strip().isdigit():
-            fail(f"应为非负整数，实际 {continuous_years!r}", "--continuous-years")
+            fail(f"应为非负整数，实际 {shown(continuous_years)}", "--continuous-years")
         years = int(continuous_years)
     credit_fen = 0
     if account_credit is not None:
@@ -134,7 +136,7 @@ def show_command(
     with database(cfg) as factory, factory() as session:
         person = persons.get_by_psn_no(session, psn_no.strip())
         if person is None:
-            fail(f"没有人员编号为 {psn_no!r} 的参保人", "PSN_NO", code=1)
+            fail(f"没有人员编号为 {shown(psn_no)} 的参保人", "PSN_NO", code=1)
         demo = "（演示数据）" if person.demo else ""
         print(f"人员编号：{person.psn_no}{demo}")
         print(f"姓名：{person.name}")
@@ -155,3 +157,39 @@ def show_command(
             print(f"参保期间：{e.begin} 至 {e.end or '今'}　{STATUS_LABELS[e.status]}")
         if ledger.account_of(session, person) is not None:
             print(f"个人账户余额：{from_fen(ledger.balance_fen(session, person))} 元")
+
+
+def _read_password() -> str:
+    """From a hidden, confirmed prompt on a terminal; else the first line of standard input."""
+    if sys.stdin.isatty():
+        return str(typer.prompt("新密码", hide_input=True, confirmation_prompt="再次输入新密码"))
+    line = sys.stdin.readline()
+    if not line:
+        fail("标准输入为空：请在第一行给出密码", "PASSWORD")
+    return line.rstrip("\r\n")
+
+
+@app.command("set-password")
+def set_password_command(
+    psn_no: Annotated[str, typer.Argument(help="人员编号 psn_no")],
+) -> None:
+    """设置参保人登录 app 的密码：在终端中提示输入（不回显，输入两次），或从标准输入读第一行。
+
+    密码 8–128 位，不能过于简单；设置后登录失败次数清零、解除锁定。
+    """
+    cfg = settings()
+    with database(cfg) as factory:
+        with factory() as session:
+            found = persons.get_by_psn_no(session, psn_no.strip()) is not None
+        if not found:
+            fail(f"没有人员编号为 {psn_no.strip()} 的参保人", "PSN_NO", code=1)
+        password = _read_password()
+        try:
+            with unit_of_work(factory) as session:
+                person = persons.get_by_psn_no(session, psn_no.strip())
+                assert person is not None
+                auth.set_password(session, person, password)
+                name = person.name
+        except ServiceError as exc:
+            fail(exc.message, "PASSWORD")
+    print(f"已为 {name}（{psn_no.strip()}）设置登录密码")

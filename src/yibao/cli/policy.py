@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from yibao.domain.shown import shown
 from yibao.rules import PolicyError, default_registry
 from yibao.rules.policy_loader import load_policy_file
 
@@ -47,12 +48,12 @@ def show_command(
     reg = default_registry()
     policy = reg.get(policy_id)
     if policy is None:
-        typer.echo(f"未知的医保政策 {policy_id!r}，可选：{', '.join(reg.ids())}", err=True)
+        typer.echo(f"未知的医保政策 {shown(policy_id)}，可选：{', '.join(reg.ids())}", err=True)
         raise typer.Exit(code=2)
     try:
         when = date.fromisoformat(on) if on else date.today()
     except ValueError:
-        typer.echo(f"--on 日期格式不正确：{on!r}，应为 YYYY-MM-DD", err=True)
+        typer.echo(f"--on 日期格式不正确：{shown(on)}，应为 YYYY-MM-DD", err=True)
         raise typer.Exit(code=2) from None
     version = policy.version_on(when)
     if version is None:

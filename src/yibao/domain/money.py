@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from yibao.domain.shown import shown
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
@@ -37,22 +39,22 @@ def parse_amount(raw: object, *, allow_negative: bool = False) -> Decimal:
     elif isinstance(raw, str):
         text = raw.strip()
         if not text or any(c not in "0123456789.-+" for c in text):
-            raise AmountError(f"金额格式不正确：{raw!r}")
+            raise AmountError(f"金额格式不正确：{shown(raw)}")
         try:
             value = Decimal(text)
         except InvalidOperation:
-            raise AmountError(f"金额格式不正确：{raw!r}") from None
+            raise AmountError(f"金额格式不正确：{shown(raw)}") from None
     else:
         raise AmountError('应为金额字符串，如 "12.50"')
     if not value.is_finite():
-        raise AmountError(f"金额格式不正确：{raw!r}")
+        raise AmountError(f"金额格式不正确：{shown(raw)}")
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2 and value != value.quantize(CENT):
-        raise AmountError(f"金额最多两位小数：{raw!r}")
+        raise AmountError(f"金额最多两位小数：{shown(raw)}")
     if value < 0 and not allow_negative:
-        raise AmountError(f"金额不能为负数：{raw!r}")
+        raise AmountError(f"金额不能为负数：{shown(raw)}")
     if abs(value) >= Decimal("1e14"):
-        raise AmountError(f"金额过大：{raw!r}")
+        raise AmountError(f"金额过大：{shown(raw)}")
     return value.quantize(CENT)
 
 

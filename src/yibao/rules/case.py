@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from yibao.domain.money import ZERO, AmountError, parse_amount
+from yibao.domain.shown import shown
 from yibao.rules.errors import CaseError
 from yibao.rules.policy import LEVELS, MED_TYPES, ROUTES, SCHEMES, THERAPIES, PolicyVersion
 from yibao.rules.registry import PolicyRegistry, default_registry
@@ -137,7 +138,7 @@ def _amount(raw: Any, path: str) -> Decimal:
     except AmountError as exc:
         raise CaseError(path, str(exc)) from None
     except ArithmeticError:  # too many digits to hold exactly (decimal.InvalidOperation)
-        raise CaseError(path, f"金额格式不正确：{raw!r}") from None
+        raise CaseError(path, f"金额格式不正确：{shown(raw)}") from None
 
 
 def _table(raw: Any, path: str) -> Mapping[str, Any]:
@@ -154,7 +155,7 @@ MONTHS = tuple(f"{m:02d}" for m in range(1, 13))
 
 def _month(raw: Any, path: str) -> str:
     if raw not in MONTHS:
-        raise CaseError(path, f"月份应为 01 到 12 的两位字符串，实际是 {raw!r}")
+        raise CaseError(path, f"月份应为 01 到 12 的两位字符串，实际是 {shown(raw)}")
     return str(raw)
 
 
@@ -166,9 +167,9 @@ def _ratio(raw: Any, path: str) -> Decimal:
     try:
         value = Decimal(raw.strip() if isinstance(raw, str) else raw)
     except ArithmeticError:
-        raise CaseError(path, f"比例格式不正确：{raw!r}") from None
+        raise CaseError(path, f"比例格式不正确：{shown(raw)}") from None
     if not value.is_finite() or not 0 <= value <= 1:
-        raise CaseError(path, f"比例应在 0 到 1 之间：{raw!r}")
+        raise CaseError(path, f"比例应在 0 到 1 之间：{shown(raw)}")
     return value
 
 
@@ -188,13 +189,13 @@ def _int(data: Mapping[str, Any], key: str, path: str, default: int | None) -> i
             raise CaseError(f"{path}.{key}", "必填")
         return default
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
-        raise CaseError(f"{path}.{key}", f"应为非负整数，实际是 {raw!r}")
+        raise CaseError(f"{path}.{key}", f"应为非负整数，实际是 {shown(raw)}")
     return raw
 
 
 def _code(raw: Any, path: str, allowed: tuple[str, ...]) -> str:
     if raw not in allowed:
-        raise CaseError(path, f"未知的代码 {raw!r}，可用：{', '.join(allowed)}")
+        raise CaseError(path, f"未知的代码 {shown(raw)}，可用：{', '.join(allowed)}")
     return str(raw)
 
 
@@ -260,16 +261,16 @@ def _policy(data: Mapping[str, Any], registry: PolicyRegistry) -> tuple[PolicyVe
         raise CaseError("policy", f"必填，可选：{', '.join(registry.ids())}")
     policy = registry.get(pid) if isinstance(pid, str) else None
     if policy is None:
-        raise CaseError("policy", f"未知的医保政策 {pid!r}，可选：{', '.join(registry.ids())}")
+        raise CaseError("policy", f"未知的医保政策 {shown(pid)}，可选：{', '.join(registry.ids())}")
     raw_date = data.get("date")
     if not isinstance(raw_date, str):
         raise CaseError("date", "必填，格式 YYYY-MM-DD")
     try:
         when = date.fromisoformat(raw_date)
     except ValueError:
-        raise CaseError("date", f"日期格式不正确：{raw_date!r}，应为 YYYY-MM-DD") from None
+        raise CaseError("date", f"日期格式不正确：{shown(raw_date)}，应为 YYYY-MM-DD") from None
     if len(raw_date) != 10:
-        raise CaseError("date", f"日期格式不正确：{raw_date!r}，应为 YYYY-MM-DD")
+        raise CaseError("date", f"日期格式不正确：{shown(raw_date)}，应为 YYYY-MM-DD")
     version = policy.version_on(when)
     if version is None:
         raise CaseError(
@@ -290,7 +291,7 @@ def parse_case(raw: Any, registry: PolicyRegistry | None = None) -> Case:
     if group not in policy.groups:
         raise CaseError(
             "person.group",
-            f"未知的人员类别 {group!r}，{policy.id} 可用：{', '.join(policy.groups)}",
+            f"未知的人员类别 {shown(group)}，{policy.id} 可用：{', '.join(policy.groups)}",
         )
     balance = None
     if person.get("account_balance") is not None:
@@ -304,7 +305,7 @@ def parse_case(raw: Any, registry: PolicyRegistry | None = None) -> Case:
     med_type = _code(enc.get("med_type"), "encounter.med_type", MED_TYPES)
     level = enc.get("hospital_level")
     if isinstance(level, bool) or level not in LEVELS:
-        raise CaseError("encounter.hospital_level", f"应为 1、2 或 3，实际是 {level!r}")
+        raise CaseError("encounter.hospital_level", f"应为 1、2 或 3，实际是 {shown(level)}")
     cause = enc.get("cause")
     if cause is not None:
         cause = _code(cause, "encounter.cause", CAUSES)
@@ -361,7 +362,7 @@ def _chronic(raw: Any, med_type: str, policy: PolicyVersion) -> tuple[str | None
     if cls is None or cls not in policy.chronic_classes:
         raise CaseError(
             "encounter.chronic.class",
-            f"{policy.id} 没有慢性病类别 {cls!r}，可用：{', '.join(policy.chronic_classes)}",
+            f"{policy.id} 没有慢性病类别 {shown(cls)}，可用：{', '.join(policy.chronic_classes)}",
         )
     benefit = policy.chronic_classes[cls]
     needs_disease = (
@@ -374,6 +375,6 @@ def _chronic(raw: Any, med_type: str, policy: PolicyVersion) -> tuple[str | None
     if benefit.diseases is not None and disease not in benefit.diseases:
         raise CaseError(
             "encounter.chronic.disease",
-            f"未知的病种 {disease!r}，可用：{', '.join(benefit.diseases)}",
+            f"未知的病种 {shown(disease)}，可用：{', '.join(benefit.diseases)}",
         )
     return cls, disease

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from yibao.domain.shown import shown
 from yibao.rules.errors import PolicyError
 from yibao.rules.policy import (
     CAP_KINDS,
@@ -83,11 +84,11 @@ class _Compiler:
 
     def decimal(self, key: str, raw: Any, *, rate: bool = False) -> Decimal:
         if isinstance(raw, bool) or not isinstance(raw, int | Decimal | str):
-            raise self.fail(key, f"应为数字，实际是 {raw!r}")
+            raise self.fail(key, f"应为数字，实际是 {shown(raw)}")
         try:
             value = Decimal(raw)
         except InvalidOperation:
-            raise self.fail(key, f"应为数字，实际是 {raw!r}") from None
+            raise self.fail(key, f"应为数字，实际是 {shown(raw)}") from None
         if value < 0:
             raise self.fail(key, f"不能为负数：{raw}")
         if rate and value > ONE:
@@ -96,7 +97,7 @@ class _Compiler:
 
     def mapping(self, key: str, raw: Any) -> Mapping[Any, Any]:
         if not isinstance(raw, Mapping):
-            raise self.fail(key, f"应为映射（键: 值），实际是 {raw!r}")
+            raise self.fail(key, f"应为映射（键: 值），实际是 {shown(raw)}")
         return raw
 
     def levels(self, key: str, raw: Any) -> dict[int, Decimal]:
@@ -149,7 +150,7 @@ class _Compiler:
         per = rule.get("per")
         if per not in DEDUCTIBLE_KINDS:
             raise self.fail(
-                f"{key}.per", f"应为 {'、'.join(DEDUCTIBLE_KINDS)} 之一，实际是 {per!r}"
+                f"{key}.per", f"应为 {'、'.join(DEDUCTIBLE_KINDS)} 之一，实际是 {shown(per)}"
             )
         allowed = {"admission": {"by_level", "by_group_level"}, "admission_order": {"amounts"}}.get(
             per, {"amount"}
@@ -362,7 +363,7 @@ def _collect(
         for when, entry in values.items():
             key = f"{path}.values.{when}"
             if not isinstance(when, date):
-                raise PolicyError(file, key, f"键应为生效日期 YYYY-MM-DD，实际是 {when!r}")
+                raise PolicyError(file, key, f"键应为生效日期 YYYY-MM-DD，实际是 {shown(when)}")
             source = default_source
             if isinstance(entry, Mapping) and "value" in entry:
                 source = entry.get("source", default_source)
@@ -370,7 +371,9 @@ def _collect(
             if source is None:
                 raise PolicyError(file, key, "没有注明来源（source）")
             if str(source) not in sources:
-                raise PolicyError(file, key, f"来源 {source!r} 不在 sources 中：{sorted(sources)}")
+                raise PolicyError(
+                    file, key, f"来源 {shown(source)} 不在 sources 中：{sorted(sources)}"
+                )
             out.append(
                 ParameterValue(
                     path,

@@ -30,6 +30,7 @@ from pypinyin import Style, lazy_pinyin
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from yibao.domain.shown import shown
 from yibao.persistence.base import utcnow
 from yibao.persistence.tables import CatalogItem
 
@@ -53,6 +54,17 @@ CATEGORY_BY_LIST_TYPE = {
     "201": "service",
     "301": "material",
     "501": "service",
+}
+LIST_TYPE_LABELS = {
+    "101": "西药中成药",
+    "102": "中药饮片",
+    "103": "医疗机构制剂",
+    "104": "民族药",
+    "105": "其他",
+    "106": "中药颗粒",
+    "201": "医疗服务项目",
+    "301": "医用耗材",
+    "501": "长期服务项目",
 }
 CATEGORIES = ("drug", "service", "material", "facility")
 CHRGITM_LVS = ("01", "02", "03")
@@ -103,6 +115,11 @@ class ImportReport:
     refused: list[Refused] = field(default_factory=list)
 
 
+def list_type_codes() -> str:
+    """The accepted ``list_type`` codes with their names, for messages and help texts."""
+    return "、".join(f"{code} {label}" for code, label in LIST_TYPE_LABELS.items())
+
+
 def pinyin_keys(name: str) -> tuple[str, str]:
     """(full pinyin, initials), lower-case letters and digits only: 阿莫西林 → amoxilin, amxl."""
     full = "".join(lazy_pinyin(name, style=Style.NORMAL, errors="default"))
@@ -121,19 +138,19 @@ def _date(raw: str, name: str) -> date:
             return date.fromisoformat(candidate[:10])
         except ValueError:
             continue
-    raise RowError(name, f"日期格式不正确：{raw!r}（应为 YYYY-MM-DD）")
+    raise RowError(name, f"日期格式不正确：{shown(raw)}（应为 YYYY-MM-DD）")
 
 
 def _decimal(raw: str, name: str, places: int) -> Decimal:
     try:
         value = Decimal(raw.strip())
     except InvalidOperation:
-        raise RowError(name, f"应为数字：{raw!r}") from None
+        raise RowError(name, f"应为数字：{shown(raw)}") from None
     if not value.is_finite() or value < 0:
-        raise RowError(name, f"应为非负数：{raw!r}")
+        raise RowError(name, f"应为非负数：{shown(raw)}")
     quantum = Decimal(1).scaleb(-places)
     if value != value.quantize(quantum):
-        raise RowError(name, f"最多 {places} 位小数：{raw!r}")
+        raise RowError(name, f"最多 {places} 位小数：{shown(raw)}")
     return value.quantize(quantum)
 
 
@@ -142,7 +159,7 @@ def _int(raw: str, name: str) -> int | None:
     if not text:
         return None
     if not text.isdigit() or int(text) > 150:
-        raise RowError(name, f"应为 0–150 的整数：{raw!r}")
+        raise RowError(name, f"应为 0–150 的整数：{shown(raw)}")
     return int(text)
 
 
@@ -158,14 +175,14 @@ def parse_row(row: Mapping[str, str | None]) -> dict[str, Any]:
     list_category = cell.get("list_type", "")
     category = cell.get("category") or CATEGORY_BY_LIST_TYPE.get(list_category)
     if not re.fullmatch(r"\d{3}", list_category) or category is None:
-        raise RowError(
-            "list_type", f"目录类别 {list_category!r} 未知（应为 101、102、201、301 等）"
-        )
+        raise RowError("list_type", f"目录类别“{list_category}”未知（应为 {list_type_codes()}）")
     if category not in CATEGORIES:
         raise RowError("category", f"应为 {'、'.join(CATEGORIES)} 之一")
     lv = cell.get("chrgitm_lv", "")
     if lv not in CHRGITM_LVS:
-        raise RowError("chrgitm_lv", f"收费项目等级应为 01（甲）、02（乙）或 03（丙），实际 {lv!r}")
+        raise RowError(
+            "chrgitm_lv", f"收费项目等级应为 01（甲）、02（乙）或 03（丙），实际 {shown(lv)}"
+        )
     prop = None
     if cell.get("selfpay_prop"):
         prop = _decimal(cell["selfpay_prop"], "selfpay_prop", 4)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from yibao.domain.idcard import with_check_digit
 from yibao.persistence.tables import Person
-from yibao.services import catalog, institutions, ledger, persons
+from yibao.services import auth, catalog, institutions, ledger, persons
 from yibao.services.crypto import FieldCrypto
 
 # (policy, person region, county codes for ID numbers, how many)
@@ -34,6 +34,13 @@ PLAN = (
 )
 FIRST_VISIT_HOSPITALS = ("H14010500002", "H14010700003")
 ENROLLED_SINCE = date(2024, 1, 1)
+
+# The README's worked examples use these: the hospital (H15010200001, in institutions.json),
+# the patient of examples/hospital_exchange.py, and a citizen who can sign in to the app.
+EXAMPLE_HOSPITAL = "H15010200001"
+EXAMPLE_PATIENT_CERTNO = "150102198505052023"  # 李四, national-employee, account 300.00
+CITIZEN_CERTNO = "150102199003150023"  # 王芳, nmg-employee
+CITIZEN_PASSWORD = "yibao-demo-2026"  # documented in the README; demo data only
 
 
 @dataclass
@@ -107,6 +114,9 @@ def load_demo(
     report.catalog = catalog.import_rows(session, _data("catalog.csv"))
     progress(f"医保目录：{report.catalog.added} 条")
 
+    _named_persons(session, crypto, report)
+    progress("示例参保人：李四（医院接口示例）、王芳（可登录 app，密码见 README）")
+
     names: dict[str, Any] = json.loads(_data("names.json"))
     serial = 0
     for policy_id, region, counties, count in PLAN:
@@ -139,3 +149,36 @@ def load_demo(
             report.persons += 1
         progress(f"参保人：{policy_id} @ {region} 共 {count} 人")
     return report
+
+
+def _named_persons(session: Session, crypto: FieldCrypto | None, report: DemoReport) -> None:
+    """The two fixed persons the README's examples use."""
+    patient = persons.create_person(
+        session,
+        name="李四",
+        certno=EXAMPLE_PATIENT_CERTNO,
+        policy_id="national-employee",
+        group="in_service",
+        region="150100",
+        since=ENROLLED_SINCE,
+        continuous_years=15,
+        demo=True,
+        crypto=crypto,
+    )
+    ledger.credit(session, patient, 30000, "monthly_credit", "演示数据：期初划入", "DEMO")
+    citizen = persons.create_person(
+        session,
+        name="王芳",
+        certno=CITIZEN_CERTNO,
+        policy_id="nmg-employee",
+        group="in_service",
+        region="150100",
+        since=ENROLLED_SINCE,
+        phone="13800000000",
+        continuous_years=10,
+        demo=True,
+        crypto=crypto,
+    )
+    ledger.credit(session, citizen, 120000, "monthly_credit", "演示数据：期初划入", "DEMO")
+    auth.set_password(session, citizen, CITIZEN_PASSWORD)
+    report.persons += 2

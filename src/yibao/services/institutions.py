@@ -20,6 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yibao.domain.shown import shown
 from yibao.persistence.base import utcnow
 from yibao.persistence.tables import ApiKey, Institution
 from yibao.services.errors import Conflict, InvalidInput
@@ -54,7 +55,7 @@ def _decimal(value: Decimal | str | None, field: str, lo: int, hi: int) -> Decim
     try:
         d = Decimal(str(value))
     except InvalidOperation:
-        raise InvalidInput(f"应为数字，实际为 {value!r}", field=field) from None
+        raise InvalidInput(f"应为数字，实际为 {shown(value)}", field=field) from None
     if not d.is_finite() or not lo <= d <= hi:
         raise InvalidInput(f"应在 {lo} 到 {hi} 之间", field=field)
     return d.quantize(Decimal("0.000001"))

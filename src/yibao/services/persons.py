@@ -27,6 +27,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from yibao.domain.idcard import IdCardError, mask_certno, mask_phone, parse_certno
+from yibao.domain.shown import shown
 from yibao.persistence.tables import Enrolment, Person
 from yibao.rules import default_registry
 from yibao.rules.policy import Policy
@@ -60,7 +61,7 @@ def policy_or_error(policy_id: str) -> Policy:
     policy = registry.get(policy_id)
     if policy is None:
         raise InvalidInput(
-            f"未知的医保政策 {policy_id!r}，可选：{'、'.join(registry.ids())}", field="policy"
+            f"未知的医保政策 {shown(policy_id)}，可选：{'、'.join(registry.ids())}", field="policy"
         )
     return policy
 
@@ -116,7 +117,8 @@ def create_person(
     groups = policy_groups(policy)
     if group not in groups:
         raise InvalidInput(
-            f"政策 {policy_id} 的人员类别应为：{'、'.join(groups)}，而不是 {group!r}", field="group"
+            f"政策 {policy_id} 的人员类别应为：{'、'.join(groups)}，而不是 {shown(group)}",
+            field="group",
         )
     if not REGION_RE.match(region):
         raise InvalidInput("医保区划应为 6 位数字（如 150100）", field="region")

@@ -17,6 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from yibao.domain.money import ZERO, from_fen, to_fen
+from yibao.domain.shown import shown
 from yibao.national import codes
 from yibao.persistence.tables import Account, Institution, Person
 from yibao.persistence.tables.hospital import FeeLine, Settlement, SettlementFund, Visit
@@ -107,7 +108,8 @@ def compute(
         benefit = version.chronic_classes[chronic_class]
         if benefit.diseases is not None and visit.dise_codg not in benefit.diseases:
             raise InvalidInput(
-                f"病种 {visit.dise_codg!r} 不是{benefit.label}的病种", field="mdtrtinfo.dise_codg"
+                f"病种 {shown(visit.dise_codg)} 不是{benefit.label}的病种",
+                field="mdtrtinfo.dise_codg",
             )
     case = Case(
         policy=version,
