@@ -296,3 +296,37 @@ def test_account_credit_adjust_and_show_keep_the_ledger_balanced(
     person = persons.get_by_psn_no(cli_session, psn_no)
     assert person is not None
     assert ledger.balance_fen(cli_session, person) == 18750
+
+
+def test_application_decide_moves_a_status_and_refuses_an_illegal_move(
+    cli: Invoke, cli_session: Session, new_certno: Callable[..., str]
+) -> None:
+    from yibao.persistence.tables import Application
+    from yibao.services import applications
+
+    person = persons.create_person(
+        cli_session,
+        name="李梅",
+        certno=new_certno(),
+        policy_id="nmg-employee",
+        group="in_service",
+        region="150100",
+    )
+    app_id = applications.submit(cli_session, person, "card_loss", {"action": "loss"}).id
+    cli_session.commit()
+    ok = cli("application", "decide", str(app_id), "--to", "reviewing")
+    assert ok.exit_code == 0, ok.stderr
+    assert ok.last_line == f"申请 #{app_id}（挂失/解挂）已改为：审核中"
+    no_reason = cli("application", "decide", str(app_id), "--to", "returned")
+    assert no_reason.exit_code == 2
+    assert "--reason" in no_reason.stderr and "原因" in no_reason.stderr
+    illegal = cli("application", "decide", str(app_id), "--to", "paid", "--reason", "x")
+    assert illegal.exit_code == 2
+    assert "--to" in illegal.stderr and "不能改为" in illegal.stderr
+    missing = cli("application", "decide", "999", "--to", "reviewing")
+    assert missing.exit_code == 2 and "999" in missing.stderr
+    listed = cli("application", "list", "--status", "reviewing")
+    assert f"{app_id}\t挂失/解挂\t审核中" in listed.stdout
+    cli_session.expire_all()
+    stored = cli_session.get(Application, app_id)
+    assert stored is not None and stored.status == "reviewing"

@@ -81,6 +81,17 @@ def test_built_in_values_are_the_ones_of_the_spec() -> None:
     assert national.benefits["outpatient"].own_cap == Decimal(2000)
 
 
+def test_every_built_in_policy_sets_a_claim_deadline_within_the_sources_range() -> None:
+    reg = default_registry()
+    months = {pid: reg.policies[pid].versions[-1].claim_deadline_months for pid in reg.ids()}
+    assert months == {
+        "national-employee": 12,
+        "nmg-employee": 12,
+        "taiyuan-employee": 6,
+        "taiyuan-resident": 9,
+    }
+
+
 def test_a_minimal_policy_file_loads_and_its_decimals_stay_exact(tmp_path: Path) -> None:
     path = tmp_path / "test-employee.yaml"
     path.write_text(MINIMAL, encoding="utf-8")
@@ -150,6 +161,15 @@ BROKEN: list[tuple[str, Callable[[str], str], str, tuple[str, ...]]] = [
         _replace("per: admission,", "per: weekly,"),
         "parameters.benefits.inpatient.deductible.per",
         ("weekly", "admission"),
+    ),
+    (
+        "claim deadline not a whole number of months",
+        _replace(
+            "  benefits:\n",
+            '  claim_deadline_months:\n    source: "000"\n    values: {2024-01-01: 6.5}\n  benefits:\n',
+        ),
+        "parameters.claim_deadline_months",
+        ("1 到 36",),
     ),
     ("missing sources", _replace('sources:\n  "000": 测试来源\n', ""), "sources", ("缺少",)),
 ]

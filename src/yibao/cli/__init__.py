@@ -15,6 +15,7 @@ app.add_typer(policy_cli.app, name="policy", help="医保政策：列表、查�
 def _register_optional() -> None:
     """Nouns that need the service layer register here (imported lazily to keep startup fast)."""
     from yibao.cli import account as account_cli
+    from yibao.cli import application as application_cli
     from yibao.cli import catalog as catalog_cli
     from yibao.cli import db as db_cli
     from yibao.cli import demo as demo_cli
@@ -29,6 +30,7 @@ def _register_optional() -> None:
     app.add_typer(institution_cli.app, name="institution", help="定点医药机构：登记与 API 密钥")
     app.add_typer(catalog_cli.app, name="catalog", help="医保目录：导入")
     app.add_typer(demo_cli.app, name="demo", help="演示数据")
+    app.add_typer(application_cli.app, name="application", help="申请：列表与审核状态变更")
 
 
 _register_optional()

@@ -121,6 +121,8 @@ class PolicyVersion:
     benefits: Mapping[str, Benefit]
     chronic_classes: Mapping[str, Benefit]
     outpatient_account: Mapping[str, Any] | None = None
+    # 手工报销 must be filed within this many months of the expense (None: no limit set).
+    claim_deadline_months: int | None = None
 
     def benefit_for(self, med_type: str, chronic_class: str | None) -> Benefit | None:
         if med_type == "chronic_outpatient" and self.chronic_classes:

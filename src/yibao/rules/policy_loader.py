@@ -346,7 +346,15 @@ class _Compiler:
             benefits=benefits,
             chronic_classes=classes,
             outpatient_account=params.get("outpatient_account"),
+            claim_deadline_months=self.claim_deadline(params.get("claim_deadline_months")),
         )
+
+    def claim_deadline(self, raw: Any) -> int | None:
+        if raw is None:
+            return None
+        if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= 36:
+            raise self.fail("parameters.claim_deadline_months", "应为 1 到 36 之间的整数（月）")
+        return raw
 
 
 def _collect(

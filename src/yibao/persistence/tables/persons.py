@@ -42,6 +42,8 @@ class Person(Base):
     first_visit_hospital: Mapped[str | None] = mapped_column(String(12))
     continuous_years: Mapped[int] = mapped_column(Integer, default=0)
     death_date: Mapped[date | None] = mapped_column(Date)
+    # 挂失: while set, the social-security card (mdtrt_cert_type 03) is refused.
+    card_lost_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
