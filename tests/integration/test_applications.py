@@ -119,7 +119,8 @@ def test_bad_claim_fields_are_refused_naming_the_field(
         applications.submit(
             session, person, "claim", claim_form(**{field: value}), CLAIM_FILES, now=NOW
         )
-    assert err.value.field is not None and err.value.field.startswith(field)
+    assert err.value.field is not None
+    assert err.value.field.startswith(field)
     assert words in err.value.message
     assert count(session, Application) == 0
 
@@ -134,7 +135,8 @@ def test_the_claim_deadline_comes_from_the_policy(
     with pytest.raises(InvalidInput) as err:
         applications.submit(session, taiyuan, "claim", old, CLAIM_FILES, now=NOW)
     assert err.value.field == "visit_date"
-    assert "6 个月" in err.value.message and "2025-05-20" in err.value.message
+    assert "6 个月" in err.value.message
+    assert "2025-05-20" in err.value.message
     nmg = make_person()  # nmg-employee: 12 months
     app = applications.submit(session, nmg, "claim", old, CLAIM_FILES, now=NOW)
     assert app.status == "submitted"
@@ -345,7 +347,8 @@ def test_an_approved_filing_is_in_force_between_its_dates_and_covers_its_destina
     assert not effects.covers(filing, "H12010500001", "120105")
     assert effects.filings_in_force(session, person.id, date(2025, 9, 1)) == []
     [row] = effects.standing(session, person, date(2025, 6, 10))
-    assert row.code == "902" and "临时外出就医" in row.memo
+    assert row.code == "902"
+    assert "临时外出就医" in row.memo
 
 
 @pytest.mark.parametrize(

@@ -319,14 +319,18 @@ def test_application_decide_moves_a_status_and_refuses_an_illegal_move(
     assert ok.last_line == f"申请 #{app_id}（挂失/解挂）已改为：审核中"
     no_reason = cli("application", "decide", str(app_id), "--to", "returned")
     assert no_reason.exit_code == 2
-    assert "--reason" in no_reason.stderr and "原因" in no_reason.stderr
+    assert "--reason" in no_reason.stderr
+    assert "原因" in no_reason.stderr
     illegal = cli("application", "decide", str(app_id), "--to", "paid", "--reason", "x")
     assert illegal.exit_code == 2
-    assert "--to" in illegal.stderr and "不能改为" in illegal.stderr
+    assert "--to" in illegal.stderr
+    assert "不能改为" in illegal.stderr
     missing = cli("application", "decide", "999", "--to", "reviewing")
-    assert missing.exit_code == 2 and "999" in missing.stderr
+    assert missing.exit_code == 2
+    assert "999" in missing.stderr
     listed = cli("application", "list", "--status", "reviewing")
     assert f"{app_id}\t挂失/解挂\t审核中" in listed.stdout
     cli_session.expire_all()
     stored = cli_session.get(Application, app_id)
-    assert stored is not None and stored.status == "reviewing"
+    assert stored is not None
+    assert stored.status == "reviewing"
