@@ -11,7 +11,7 @@ import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from importlib import resources
 from typing import Any
@@ -148,7 +148,34 @@ def load_demo(
                 ledger.credit(session, person, fen, "monthly_credit", "演示数据：期初划入", "DEMO")
             report.persons += 1
         progress(f"参保人：{policy_id} @ {region} 共 {count} 人")
+    load_demo_news(session, progress=progress)
     return report
+
+
+def load_demo_news(
+    session: Session,
+    *,
+    progress: Callable[[str], None] = lambda _msg: None,
+    now: datetime | None = None,
+) -> int:
+    """Publish the demo 政策资讯 (drawn from the source documents' own policy content)."""
+    from yibao.services import news
+
+    now = now or datetime.now(UTC)
+    doc: dict[str, Any] = json.loads(_data("news.json"))
+    for row in doc["articles"]:
+        article = news.create(
+            session,
+            title=row["title"],
+            body=row["body"],
+            region=row["region"],
+            source=row["source"],
+            demo=True,
+            now=now,
+        )
+        news.publish(session, article.id, now=now - timedelta(days=row["days_ago"]))
+    progress(f"政策资讯：{len(doc['articles'])} 篇")
+    return len(doc["articles"])
 
 
 def _named_persons(session: Session, crypto: FieldCrypto | None, report: DemoReport) -> None:
