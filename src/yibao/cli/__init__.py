@@ -22,6 +22,7 @@ def _register_optional() -> None:
     from yibao.cli import institution as institution_cli
     from yibao.cli import person as person_cli
     from yibao.cli import serve as serve_cli
+    from yibao.cli import staff as staff_cli
 
     app.command("serve")(serve_cli.serve_command)
     app.add_typer(db_cli.app, name="db", help="数据库：创建与升级")
@@ -31,6 +32,7 @@ def _register_optional() -> None:
     app.add_typer(catalog_cli.app, name="catalog", help="医保目录：导入")
     app.add_typer(demo_cli.app, name="demo", help="演示数据")
     app.add_typer(application_cli.app, name="application", help="申请：列表与审核状态变更")
+    app.add_typer(staff_cli.app, name="staff", help="经办人员：新增、列表、重置")
 
 
 _register_optional()

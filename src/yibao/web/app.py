@@ -15,6 +15,7 @@ from yibao.domain import voucher
 from yibao.national import clock
 from yibao.persistence.db import make_engine, make_session_factory
 from yibao.web.api import estimate, fsi, me
+from yibao.web.pages import staff as staff_pages
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -53,4 +54,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(estimate.router)
     app.include_router(me.router)
     app.include_router(fsi.router)
+    staff_pages.install(app)
     return app

@@ -9,7 +9,9 @@ from yibao.persistence.tables.applications import (
     CrossRegionFiling,
     Notice,
 )
+from yibao.persistence.tables.audit import AuditEntry
 from yibao.persistence.tables.catalog import CatalogItem
+from yibao.persistence.tables.catalog_imports import CatalogImport
 from yibao.persistence.tables.credentials import PersonCredential
 from yibao.persistence.tables.hospital import (
     FeeLine,
@@ -22,6 +24,8 @@ from yibao.persistence.tables.hospital import Settlement as SettlementRecord
 from yibao.persistence.tables.institutions import ApiKey, Institution
 from yibao.persistence.tables.news import NewsArticle, NewsRead
 from yibao.persistence.tables.persons import Enrolment, Person
+from yibao.persistence.tables.policy_documents import PolicyDocument
+from yibao.persistence.tables.staff import StaffMember, StaffRegion, StaffSession
 
 __all__ = [
     "Account",
@@ -29,6 +33,8 @@ __all__ = [
     "Application",
     "ApplicationEvent",
     "ApplicationFile",
+    "AuditEntry",
+    "CatalogImport",
     "CatalogItem",
     "ChronicCertification",
     "CrossRegionFiling",
@@ -42,9 +48,13 @@ __all__ = [
     "Notice",
     "Person",
     "PersonCredential",
+    "PolicyDocument",
     "Posting",
     "SettlementFund",
     "SettlementRecord",
     "SignIn",
+    "StaffMember",
+    "StaffRegion",
+    "StaffSession",
     "Visit",
 ]
