@@ -7,10 +7,10 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from conftest import StaffBrowser
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from staff_helpers import StaffBrowser
 
 from yibao.services import audit
 

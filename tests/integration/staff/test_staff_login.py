@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from conftest import StaffBrowser, csrf_of, enrolled_member
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from staff_helpers import StaffBrowser, csrf_of, enrolled_member
 from typer.testing import CliRunner
 
 from yibao.cli import app as cli_app

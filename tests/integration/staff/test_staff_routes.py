@@ -9,11 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import StaffBrowser
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from staff_helpers import StaffBrowser
 
 from yibao.persistence.tables import AuditEntry
 from yibao.web.pages.staff.access import StaffAction, StaffPage, _Guard
