@@ -105,15 +105,17 @@ def process(factory: sessionmaker[Session], key: str, body: bytes, voucher_key: 
     :class:`Unauthorized` for a bad key. Authentication, the msgid claim and the work share
     one transaction (one connection, one lock on SQLite)."""
     received = datetime.now(UTC)
+    error = "请求报文不是合法的 JSON"
     try:
         raw = jsonout.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except jsonout.TooDeep as exc:
+        raw, error = None, f"请求报文{exc}"
+    except ValueError:  # UnicodeDecodeError is one
         raw = None
     env: Envelope | None = None
-    error = "请求报文不是合法的 JSON"
     if raw is not None:
         try:
-            env = parse_envelope(raw)
+            env = parse_envelope(raw, jsonout.bad_text(raw, ""))
         except InterfaceError as exc:
             error = str(exc)
     handler = HANDLERS.get(env.infno) if env is not None else None

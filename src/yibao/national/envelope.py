@@ -53,9 +53,15 @@ class Envelope:
     raw: Mapping[str, Any]
 
 
-def parse_envelope(body: Any) -> Envelope:
+def parse_envelope(body: Any, bad_text: str | None = None) -> Envelope:
+    """The checked envelope; ``bad_text``: the path of a string holding a NUL or a lone
+    surrogate (``jsonout.bad_text``), refused before anything else."""
     if not isinstance(body, Mapping):
         raise InterfaceError("请求报文应为 JSON 对象")
+    if bad_text is not None:
+        raise InterfaceError(
+            "含有不允许的字符：NUL 或无效的 Unicode（孤立代理项，如 \\ud800）", bad_text
+        )
     for key in REQUIRED:
         value = body.get(key)
         if value is None or value == "":

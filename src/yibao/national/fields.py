@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -9,6 +10,8 @@ from typing import Any
 
 from yibao.national import clock
 from yibao.national.envelope import InterfaceError
+
+_DECIMAL_TEXT = re.compile(r"-?[0-9]{1,30}(\.[0-9]{1,30})?")
 
 
 def node(data: Mapping[str, Any], key: str, path: str = "input") -> Mapping[str, Any]:
@@ -75,22 +78,28 @@ def number(
         if required:
             raise InterfaceError("必填字段缺失", f"{path}.{key}")
         return None
-    if isinstance(value, (bool, float)):
-        raise InterfaceError("数值格式不正确", f"{path}.{key}")
+    # money is a JSON number or a decimal string, nothing else (Decimal would also take a
+    # list or tuple as sign/digits/exponent: [0, [1, 2, 3], -2] is 1.23)
+    if isinstance(value, str):
+        if not _DECIMAL_TEXT.fullmatch(value.strip()):
+            raise InterfaceError("数值格式不正确：应为数字或数字字符串", f"{path}.{key}")
+        value = value.strip()
+    elif isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise InterfaceError("数值格式不正确：应为数字或数字字符串", f"{path}.{key}")
     try:
-        d = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
+        d = Decimal(value)
     except (InvalidOperation, TypeError):
-        raise InterfaceError(f"数值格式不正确：{value!r}", f"{path}.{key}") from None
+        raise InterfaceError("数值格式不正确", f"{path}.{key}") from None
     if not d.is_finite():
-        raise InterfaceError(f"数值格式不正确：{value!r}", f"{path}.{key}")
+        raise InterfaceError("数值格式不正确", f"{path}.{key}")
+    if d and d.adjusted() >= 16 - scale:  # before any arithmetic: 1E+999999999 overflows
+        raise InterfaceError("数值过大", f"{path}.{key}")
     exponent = d.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > scale and d != round(d, scale):
         raise InterfaceError(f"最多 {scale} 位小数", f"{path}.{key}")
     if d < 0 and not signed:
         raise InterfaceError("不能为负数", f"{path}.{key}")
-    if abs(d) >= Decimal(10) ** (16 - scale):
-        raise InterfaceError("数值过大", f"{path}.{key}")
-    return d
+    return d + 0  # 0E+5 -> 0
 
 
 def amount(data: Mapping[str, Any], key: str, path: str, *, signed: bool = False) -> Decimal:

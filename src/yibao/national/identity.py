@@ -35,11 +35,16 @@ def person_by_credential(ctx: Context, data: Mapping[str, Any], path: str) -> Pe
 
 
 def person_for(ctx: Context, data: Mapping[str, Any], path: str) -> Person:
-    """The person named by ``psn_no``, who must also hold the credential sent with it."""
+    """The person named by ``psn_no``, who must hold the credential sent with it: a person
+    number alone identifies nobody (it is printed on every receipt)."""
     psn_no = fields.text(data, "psn_no", path)
-    person = ctx.person(psn_no, f"{path}.psn_no")
-    if data.get("mdtrt_cert_no"):
-        holder = person_by_credential(ctx, data, path)
-        if holder.id != person.id:
-            raise InterfaceError("就诊凭证与人员编号不符", f"{path}.mdtrt_cert_no")
-    return person
+    for key in ("mdtrt_cert_type", "mdtrt_cert_no"):
+        if data.get(key) is None or data.get(key) == "":
+            raise InterfaceError(
+                "必填：就诊凭证（01 电子凭证、02 身份证、03 社保卡），仅凭人员编号不能办理",
+                f"{path}.{key}",
+            )
+    holder = person_by_credential(ctx, data, path)
+    if holder.psn_no != psn_no:
+        raise InterfaceError("就诊凭证与人员编号不符", f"{path}.mdtrt_cert_no")
+    return holder

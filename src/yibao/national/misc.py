@@ -83,8 +83,8 @@ def person_info(ctx: Context, data: Mapping[str, Any]) -> Any:
 def query_catalog(ctx: Context, data: Mapping[str, Any]) -> Any:
     d = fields.node(data, "data")
     p = "input.data"
-    page_num = _positive(d, "page_num", p, 1)
-    page_size = min(_positive(d, "page_size", p, 20), 500)
+    page_num = _positive(d, "page_num", p, 1, MAX_PAGE_NUM)
+    page_size = min(_positive(d, "page_size", p, 20, MAX_PAGE_NUM), 500)
     code = fields.text(d, "hilist_code", p, max_len=50, required=False)
     name = fields.text(d, "hilist_name", p, max_len=200, required=False)
     pinyin = fields.text(d, "pinyin", p, max_len=200, required=False)
@@ -126,17 +126,17 @@ def query_catalog(ctx: Context, data: Mapping[str, Any]) -> Any:
     }
 
 
-def _positive(d: Mapping[str, Any], key: str, path: str, default: int) -> int:
+MAX_PAGE_NUM = 1_000_000
+
+
+def _positive(d: Mapping[str, Any], key: str, path: str, default: int, maximum: int) -> int:
     raw = d.get(key)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(str(raw))
-    except ValueError:
-        raise InterfaceError("应为正整数", f"{path}.{key}") from None
-    if value < 1:
-        raise InterfaceError("应为正整数", f"{path}.{key}")
-    return value
+    text = str(raw).strip() if isinstance(raw, str | int) and not isinstance(raw, bool) else ""
+    if not (text.isascii() and text.isdigit() and len(text) <= 9 and 1 <= int(text) <= maximum):
+        raise InterfaceError(f"应为 1 到 {maximum} 之间的整数", f"{path}.{key}")
+    return int(text)
 
 
 def _catalog_page(

@@ -227,12 +227,15 @@ def reverse_inpatient(ctx: Context, data: Mapping[str, Any]) -> Any:
 
 
 def query_settlement(ctx: Context, data: Mapping[str, Any]) -> Any:
-    """5203 结算信息查询: the caller's own settlements only."""
+    """5203 结算信息查询: the caller's own settlements only. An unknown person number gets
+    the same answer as a person without such a settlement (it reveals nothing)."""
     d = fields.node(data, "data")
     p = "input.data"
-    person = ctx.person(fields.text(d, "psn_no", p), f"{p}.psn_no")
-    query = select(Settlement).where(
-        Settlement.institution_id == ctx.institution.id, Settlement.person_id == person.id
+    psn_no = fields.text(d, "psn_no", p)
+    query = (
+        select(Settlement)
+        .join(Person, Person.id == Settlement.person_id)
+        .where(Settlement.institution_id == ctx.institution.id, Person.psn_no == psn_no)
     )
     setl_id = fields.text(d, "setl_id", p, required=False)
     mdtrt_id = fields.text(d, "mdtrt_id", p, required=False)
@@ -246,7 +249,9 @@ def query_settlement(ctx: Context, data: Mapping[str, Any]) -> Any:
     if record is None:
         raise InterfaceError("未找到结算信息", f"{p}.setl_id" if setl_id else f"{p}.mdtrt_id")
     visit = ctx.session.get(Visit, record.visit_id)
+    person = ctx.session.get(Person, record.person_id)
     assert visit is not None
+    assert person is not None
     out = _settlement_output(ctx, record, visit, person, visit.mdtrt_cert_type)
     info = out["setlinfo"]
     inst = ctx.institution
