@@ -1,5 +1,6 @@
 """Who the patient is: by e-voucher token (01), ID card number (02) or social-security card
-(03, whose card number is the ID number)."""
+(03, whose card number is the ID number). A card reported lost (挂失) is refused until 解挂;
+the e-voucher and the ID card still work."""
 
 from __future__ import annotations
 
@@ -31,6 +32,10 @@ def person_by_credential(ctx: Context, data: Mapping[str, Any], path: str) -> Pe
         person = persons.find_by_certno(ctx.session, cert_no)
     if person is None:
         raise InterfaceError("未找到该参保人", f"{path}.mdtrt_cert_no")
+    if cert_type == "03" and person.card_lost_at is not None:
+        raise InterfaceError(
+            "该社会保障卡已挂失，不能使用；请出示医保电子凭证或身份证件", f"{path}.mdtrt_cert_type"
+        )
     return person
 
 

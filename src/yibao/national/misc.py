@@ -18,7 +18,7 @@ from yibao.national.identity import person_by_credential
 from yibao.national.output import person_fields
 from yibao.persistence.tables import CatalogItem, Enrolment
 from yibao.persistence.tables.hospital import SignIn
-from yibao.services import ledger, persons
+from yibao.services import application_effects, ledger, persons
 
 
 def sign_in(ctx: Context, data: Mapping[str, Any]) -> Any:
@@ -76,7 +76,16 @@ def person_info(ctx: Context, data: Mapping[str, Any]) -> Any:
                 "emp_name": "",
             }
         ],
-        "idetinfo": [],
+        "idetinfo": [
+            {
+                "psn_idet_type": row.code,
+                "psn_type_lv": row.level,
+                "memo": row.memo,
+                "begntime": f"{row.begin.isoformat()} 00:00:00",
+                "endtime": f"{row.end.isoformat()} 23:59:59" if row.end else "",
+            }
+            for row in application_effects.standing(ctx.session, person, today)
+        ],
     }
 
 
