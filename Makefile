@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup browser run test lint typecheck unit bench bench-api clean
+.PHONY: setup browser run test lint typecheck unit bench bench-api bench-pages messages clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -51,3 +51,9 @@ bench-api: setup
 
 clean:
 	rm -rf $(VENV) var/*.db var/*.db-* .pytest_cache .mypy_cache .ruff_cache
+
+## make messages: re-extract the pages' strings and update the English catalog (then translate)
+messages: setup
+	$(BIN)/pybabel extract -F babel.cfg -o var/messages.pot --omit-header --no-location \
+	  -k _ -k gettext -k add:2 -k InvalidInput -k redirect:3 -k BindingMismatch:2 .
+	$(BIN)/pybabel update -i var/messages.pot -d src/yibao/web/pages/locale -l en --no-fuzzy-matching

@@ -115,7 +115,7 @@ def test_the_docs_and_the_openapi_schema_respond(client: TestClient) -> None:
     assert URL in schema.json()["paths"]
 
 
-def test_the_root_leads_to_the_api_docs_and_health_is_reported(tmp_path: Path) -> None:
+def test_the_root_is_the_citizen_home_page_and_health_is_reported(tmp_path: Path) -> None:
     from yibao.config import Settings
 
     app = create_app(
@@ -125,6 +125,6 @@ def test_the_root_leads_to_the_api_docs_and_health_is_reported(tmp_path: Path) -
     )
     with TestClient(app) as client:
         root = client.get("/", follow_redirects=False)
-        assert root.status_code == 307
-        assert root.headers["location"] == "/docs"
+        assert root.status_code == 200
+        assert "参保人服务" in root.text
         assert client.get("/healthz").json() == {"status": "ok"}

@@ -36,6 +36,18 @@ COMMON = frozenset(
         "abc12345",
         "a1234567",
         "00000000",
+        "12341234",
+        "1q2w3e4r",
+        "qwertyuiop",
+        "iloveyou",
+        "woaini1314",
+        "5201314520",
+        "aa123456",
+        "a12345678",
+        "password123",
+        "qwerty123",
+        "abcd1234",
+        "admin123",
     }
 )
 
@@ -46,11 +58,28 @@ class LoginFailed(Exception):
     """Wrong ID number or password, or the account is locked: one message for all."""
 
 
-def set_password(session: Session, person: Person, password: str) -> None:
+def check_password(password: str) -> None:
+    """Raise :class:`InvalidInput` (field ``password``) unless the password is acceptable:
+    8–128 characters, not a common password, at least 4 different characters."""
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise InvalidInput(f"密码长度应为 {MIN_PASSWORD}–{MAX_PASSWORD} 位", field="password")
     if password.lower() in COMMON or len(set(password)) < 4:
         raise InvalidInput("密码过于简单，请换一个", field="password")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(digest: str, password: str) -> bool:
+    try:
+        return bool(_hasher.verify(digest, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def set_password(session: Session, person: Person, password: str) -> None:
+    check_password(password)
     cred = session.get(PersonCredential, person.id)
     digest = _hasher.hash(password)
     if cred is None:

@@ -6,7 +6,6 @@ import hashlib
 import hmac
 
 from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
 from fastapi_offline import FastAPIOffline
 
 from yibao import __version__
@@ -14,6 +13,7 @@ from yibao.config import ConfigError, Settings, get_settings, load_secret_key
 from yibao.domain import voucher
 from yibao.national import clock
 from yibao.persistence.db import make_engine, make_session_factory
+from yibao.web import pages
 from yibao.web.api import estimate, fsi, me
 from yibao.web.pages import staff as staff_pages
 
@@ -41,10 +41,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hmac.new(master, b"yibao/app-token/v1", hashlib.sha256).digest() if master else b""
     )
 
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
-
     @app.get("/healthz", tags=["运维"], summary="健康检查：服务与数据库是否可用")
     def healthz() -> dict[str, str]:
         with app.state.engine.connect() as conn:
@@ -55,4 +51,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(me.router)
     app.include_router(fsi.router)
     staff_pages.install(app)
+    pages.install(app, master)
     return app

@@ -12,6 +12,12 @@ from yibao.persistence.tables.applications import (
 from yibao.persistence.tables.audit import AuditEntry
 from yibao.persistence.tables.catalog import CatalogItem
 from yibao.persistence.tables.catalog_imports import CatalogImport
+from yibao.persistence.tables.citizens import (
+    CitizenSession,
+    CitizenUser,
+    IdentityCheck,
+    VerificationCode,
+)
 from yibao.persistence.tables.credentials import PersonCredential
 from yibao.persistence.tables.hospital import (
     FeeLine,
@@ -38,9 +44,12 @@ __all__ = [
     "CatalogItem",
     "ChronicCertification",
     "CrossRegionFiling",
+    "CitizenSession",
+    "CitizenUser",
     "Enrolment",
     "FeeLine",
     "FsiMessage",
+    "IdentityCheck",
     "Institution",
     "JournalEntry",
     "NewsArticle",
@@ -56,5 +65,6 @@ __all__ = [
     "StaffMember",
     "StaffRegion",
     "StaffSession",
+    "VerificationCode",
     "Visit",
 ]

@@ -1,0 +1,67 @@
+"""Server-rendered pages (Jinja2), one folder per audience: ``citizen/`` is the 参保人服务 app.
+
+:func:`install` mounts the static files, the routers and the page error handlers on the app.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from yibao.web.pages import context
+from yibao.web.pages.deps import CsrfFailed, LoginRequired, PageNotFound, RealNameRequired
+from yibao.web.pages.templating import render
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def install(app: FastAPI, master_key: bytes) -> None:
+    from yibao.services.sms import LogSender
+    from yibao.web.pages.citizen import routers
+
+    app.state.page_key = hmac.new(
+        master_key or b"no-key", b"yibao/pages/v1", hashlib.sha256
+    ).digest()
+    if not hasattr(app.state, "sms_sender"):
+        app.state.sms_sender = LogSender()
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for router in routers():
+        app.include_router(router)
+
+    @app.exception_handler(LoginRequired)
+    def _login(request: Request, exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method != "GET":
+            target = "/"
+        from urllib.parse import quote
+
+        return context.redirect(request, f"/login?next={quote(target)}", "请先登录", "warn")
+
+    @app.exception_handler(RealNameRequired)
+    def _real_name(request: Request, exc: RealNameRequired) -> Response:
+        return context.redirect(
+            request, "/account/real-name", "请先完成实名认证（姓名 + 身份证号）", "warn"
+        )
+
+    @app.exception_handler(CsrfFailed)
+    def _csrf(request: Request, exc: CsrfFailed) -> Response:
+        return render(
+            request,
+            "error.html",
+            {"title": "页面已过期", "message": "表单已过期或来源不明，请返回上一页刷新后重试。"},
+            status_code=403,
+        )
+
+    @app.exception_handler(PageNotFound)
+    def _not_found(request: Request, exc: PageNotFound) -> Response:
+        return render(
+            request,
+            "error.html",
+            {"title": "未找到", "message": "没有找到这条记录，或它不属于您。"},
+            status_code=404,
+        )
