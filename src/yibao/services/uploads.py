@@ -91,11 +91,11 @@ def _reencode(data: bytes, kind: str, filename: str, field: str) -> CleanFile:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as img:
-                if img.width * img.height > MAX_PIXELS:
+            with Image.open(io.BytesIO(data)) as opened:
+                if opened.width * opened.height > MAX_PIXELS:
                     raise InvalidInput("图片像素过多，请缩小后再上传", field=field)
-                img.load()
-                img = ImageOps.exif_transpose(img)
+                opened.load()
+                img = ImageOps.exif_transpose(opened)
                 img.thumbnail((MAX_SIDE, MAX_SIDE))
                 out = io.BytesIO()
                 if kind == "image/jpeg":
