@@ -1,22 +1,17 @@
-"""Page fixtures: the app on a migrated database, a browser-like client that carries the
-CSRF token, and citizens at each stage (registered, real-name bound).
-
-``page_client.post_form(url, data)`` adds the CSRF field; ``signed_in(phone, password)``
-registers and signs in; ``bound_citizen`` is signed in and bound to an enrolled person.
-"""
+"""Page fixtures: the app on a migrated database (SMS codes kept in memory), browser-like
+clients, and citizens at each stage. Helpers: ``page_helpers`` (``post_form`` adds the
+CSRF field; ``register``; ``bind``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
+from page_helpers import Enrolled, PageClient, bind, new_phone, register
 from sqlalchemy.orm import Session, sessionmaker
 
 from yibao.config import Settings
@@ -24,27 +19,6 @@ from yibao.persistence.tables import Person
 from yibao.services import persons
 from yibao.services.sms import MemorySender
 from yibao.web.app import create_app
-from yibao.web.pages.context import CSRF_COOKIE, CSRF_FIELD
-
-PASSWORD = "Yibao-demo-2025"
-
-
-class PageClient(TestClient):
-    def csrf(self) -> str:
-        token = self.cookies.get(CSRF_COOKIE)
-        if not token:
-            self.get("/login")
-            token = self.cookies.get(CSRF_COOKIE)
-        assert token
-        return str(token)
-
-    def post_form(
-        self, url: str, data: dict[str, Any] | None = None, **kwargs: Any
-    ) -> httpx.Response:
-        body = dict(data or {})
-        body.setdefault(CSRF_FIELD, self.csrf())
-        kwargs.setdefault("follow_redirects", False)
-        return self.post(url, data=body, **kwargs)
 
 
 @pytest.fixture
@@ -77,22 +51,6 @@ def new_client(page_app: FastAPI) -> Iterator[Any]:
         c.close()
 
 
-@dataclass
-class Enrolled:
-    person_id: int
-    name: str
-    certno: str
-    phone: str
-    region: str
-
-
-_phones = iter(range(10_000_000, 99_999_999))
-
-
-def new_phone() -> str:
-    return f"139{next(_phones):08d}"
-
-
 @pytest.fixture
 def enrol(session_factory: sessionmaker[Session], new_certno: Any) -> Any:
     """``enrol(**overrides)``: an enrolled person (nmg-employee, in service) with a phone."""
@@ -116,19 +74,6 @@ def enrol(session_factory: sessionmaker[Session], new_certno: Any) -> Any:
             return Enrolled(person.id, person.name, number, phone, person.region)
 
     return make
-
-
-def register(client: PageClient, phone: str, password: str = PASSWORD) -> httpx.Response:
-    response = client.post_form(
-        "/register", {"phone": phone, "password": password, "confirm": password}
-    )
-    assert response.status_code == 303, response.text
-    return response
-
-
-def bind(client: PageClient, who: Enrolled) -> None:
-    response = client.post_form("/account/real-name", {"name": who.name, "certno": who.certno})
-    assert response.status_code == 303, response.text
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import logging
 from typing import Any
 
 import pytest
-from conftest import PASSWORD, PageClient, bind, new_phone, register
 from fastapi import FastAPI
+from page_helpers import PASSWORD, PageClient, bind, new_phone, register
 
 from yibao.services.sms import LogSender, MemorySender
 from yibao.web.pages.context import SESSION_COOKIE
