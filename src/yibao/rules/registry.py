@@ -30,5 +30,22 @@ class PolicyRegistry:
 
 
 @functools.cache
-def default_registry() -> PolicyRegistry:
+def builtin_registry() -> PolicyRegistry:
+    """The policy files shipped in the package."""
     return PolicyRegistry.from_directory()
+
+
+_installed: PolicyRegistry | None = None
+
+
+def default_registry() -> PolicyRegistry:
+    """The registry the services settle with: the built-in files, or what
+    :func:`install_registry` put in their place (the built-ins merged with the policy
+    versions the agency uploaded and published; see docs/adr/0004-uploaded-policy-versions.md)."""
+    return _installed if _installed is not None else builtin_registry()
+
+
+def install_registry(registry: PolicyRegistry | None) -> None:
+    """Use ``registry`` from now on in this process (None: back to the built-in files)."""
+    global _installed
+    _installed = registry

@@ -13,6 +13,7 @@ from yibao.config import ConfigError, Settings, get_settings, load_secret_key
 from yibao.domain import voucher
 from yibao.national import clock
 from yibao.persistence.db import make_engine, make_session_factory
+from yibao.services import policy_documents
 from yibao.web import pages
 from yibao.web.api import estimate, fsi, me
 from yibao.web.pages import staff as staff_pages
@@ -32,6 +33,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    with app.state.session_factory() as session:
+        policy_documents.refresh_if_ready(session)  # published policy uploads
     try:
         master = load_secret_key(settings.secret_key_file)
     except ConfigError:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from staff_helpers import StaffBrowser, enrolled_member
 
 from yibao.config import Settings
+from yibao.rules.registry import install_registry
 from yibao.services import staff, staff_sessions
 from yibao.web.app import create_app
 from yibao.web.pages.staff.access import COOKIE
@@ -23,6 +24,13 @@ from yibao.web.pages.staff.login import login_limiter
 def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2 at its lowest cost: the tests check the flow, not the hash strength."""
     monkeypatch.setattr(staff, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+@pytest.fixture(autouse=True)
+def builtin_policies_after_the_test() -> Iterator[None]:
+    """A test that publishes a policy version installs it in the process: undo that."""
+    yield
+    install_registry(None)
 
 
 @pytest.fixture

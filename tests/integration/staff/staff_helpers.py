@@ -52,3 +52,13 @@ def csrf_of(html: str) -> str:
     m = CSRF_RE.search(html)
     assert m, "no CSRF field on the page"
     return m.group(1)
+
+
+def policy_upload_text(effective: str = "2031-01-01", cap: int = 300000) -> str:
+    """nmg-employee.yaml with one new dated value: the annual cap from ``effective``."""
+    from yibao.rules.policy_loader import POLICY_DIR
+
+    text = (POLICY_DIR / "nmg-employee.yaml").read_text(encoding="utf-8")
+    old = "values: {2024-01-01: 250000}"
+    assert old in text
+    return text.replace(old, f"values: {{2024-01-01: 250000, {effective}: {cap}}}")

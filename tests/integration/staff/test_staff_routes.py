@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from datetime import date
 from typing import Any
 
 import httpx
@@ -13,9 +14,11 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
-from staff_helpers import StaffBrowser
+from staff_helpers import StaffBrowser, policy_upload_text
 
 from yibao.persistence.tables import AuditEntry
+from yibao.services import policy_documents
+from yibao.services.audit import COMMAND_LINE
 from yibao.web.pages.staff.access import StaffAction, StaffPage, _Guard
 
 ROLES = ("reviewer", "payer", "admin")
@@ -113,7 +116,11 @@ def test_a_form_post_without_the_session_csrf_token_is_refused_and_writes_nothin
 
 # One valid form for each state-changing route. A new POST route without an entry here
 # fails test_every_state_changing_route_writes_the_audit_log.
-VALID_FORMS: dict[str, Callable[[dict[str, str]], dict[str, str]]] = {
+# After the draft below is published: one more version, keeping the published one.
+LATER_UPLOAD = policy_upload_text().replace(
+    "2031-01-01: 300000}", "2031-01-01: 300000, 2032-01-01: 350000}"
+)
+VALID_FORMS: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
     "/staff/login": lambda ids: {},  # checked in test_staff_login (needs the login form)
     "/staff/logout": lambda ids: {},
     "/staff/setup/password": lambda ids: {},  # needs a setup-stage member: test_staff_login
@@ -121,6 +128,8 @@ VALID_FORMS: dict[str, Callable[[dict[str, str]], dict[str, str]]] = {
     "/staff/members": lambda ids: {"username": "newcomer", "role": "payer", "regions": ""},
     "/staff/members/{staff_id}/reset": lambda ids: {},
     "/staff/members/{staff_id}/active": lambda ids: {"active": "0"},
+    "/staff/policies/upload": lambda ids: {"files": {"file": ("nmg.yaml", LATER_UPLOAD.encode())}},
+    "/staff/policies/documents/{document_id}/publish": lambda ids: {},
 }
 COVERED_ELSEWHERE = {"/staff/login", "/staff/setup/password", "/staff/setup/totp"}
 
@@ -135,14 +144,18 @@ def test_every_state_changing_route_writes_the_audit_log(
     posts = sorted({p for m, p, _ in staff_routes(app_client.app) if m == "POST"})
     assert set(posts) == set(VALID_FORMS), "add the new route to VALID_FORMS"
     target = signed_in("reviewer")
-    ids = {"staff_id": str(target.member_id)}
+    with session_factory() as s, s.begin():
+        draft = policy_documents.upload(s, policy_upload_text(), COMMAND_LINE, date(2026, 1, 1))
+        ids = {"staff_id": str(target.member_id), "document_id": str(draft.document.id)}
     for path in posts:
         if path in COVERED_ELSEWHERE:
             continue
         actor = signed_in(role)
         with session_factory() as s:
             before = s.scalar(select(func.count()).select_from(AuditEntry))
-        r = actor.post(_url(path, ids), VALID_FORMS[path](ids))
+        form = VALID_FORMS[path](ids)
+        files = form.pop("files", None)
+        r = actor.post(_url(path, ids), form, files=files)
         assert r.status_code in (200, 303), (path, r.text[:300])
         with session_factory() as s:
             after = s.scalar(select(func.count()).select_from(AuditEntry))

@@ -21,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from yibao.persistence.db import unit_of_work
+from yibao.rules.policy_diff import plain_value
 from yibao.services import staff, staff_sessions
 from yibao.services.audit import Actor
 from yibao.services.staff import ROLE_LABELS
@@ -29,6 +30,7 @@ COOKIE = "yibao_staff"
 ALL_ROLES = ("reviewer", "payer", "admin")
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.globals["ROLE_LABELS"] = ROLE_LABELS
+templates.env.globals["plain"] = plain_value
 
 
 class StaffRedirect(Exception):
