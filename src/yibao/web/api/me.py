@@ -15,10 +15,8 @@ from sqlalchemy import select
 from yibao.domain import voucher
 from yibao.domain.money import fmt, from_fen
 from yibao.persistence.tables import Enrolment, Institution, SettlementRecord
-from yibao.rules import CaseError, default_registry, settle
-from yibao.rules.result import ytd_to_dict
-from yibao.services import auth, ledger, persons
-from yibao.services.settlement import year_to_date
+from yibao.rules import CaseError, default_registry
+from yibao.services import auth, estimates, ledger, persons
 from yibao.web.api.deps import CurrentPerson, PageDep, SessionDep
 from yibao.web.api.estimate import field_loc, read_json, validation_error
 
@@ -178,21 +176,8 @@ async def estimate_mine(
         when = None
     if when is None:
         return validation_error(["body", "date"], "日期格式应为 YYYY-MM-DD")
-    person_part: dict[str, Any] = {
-        "group": person.person_group,
-        "continuous_years": person.continuous_years,
-    }
-    if person.scheme == "employee":
-        person_part["account_balance"] = fmt(from_fen(ledger.balance_fen(session, person)))
-    case = {
-        "policy": person.policy_id,
-        "date": when.isoformat(),
-        "person": person_part,
-        "year_to_date": ytd_to_dict(year_to_date(session, person.id, when.year)),
-        "encounter": body.get("encounter"),
-    }
     try:
-        return JSONResponse(settle(case))
+        return JSONResponse(estimates.estimate(session, person, body.get("encounter"), when))
     except CaseError as exc:
         return validation_error(field_loc(exc.field), exc.message)
 

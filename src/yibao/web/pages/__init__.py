@@ -12,6 +12,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from yibao.web.pages import context
 from yibao.web.pages.deps import CsrfFailed, LoginRequired, PageNotFound, RealNameRequired
@@ -29,7 +30,11 @@ def install(app: FastAPI, master_key: bytes) -> None:
     ).digest()
     if not hasattr(app.state, "sms_sender"):
         app.state.sms_sender = LogSender()
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount(
+        "/static",
+        GZipMiddleware(StaticFiles(directory=STATIC_DIR), minimum_size=1000),
+        name="static",
+    )
     for router in routers():
         app.include_router(router)
 

@@ -7,6 +7,6 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
-    from yibao.web.pages.citizen import account, home
+    from yibao.web.pages.citizen import account, estimate, home, mine, voucher
 
-    return [home.router, account.router]
+    return [home.router, account.router, voucher.router, mine.router, estimate.router]
