@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -113,6 +113,8 @@ class ImportReport:
     changed: int = 0
     unchanged: int = 0
     refused: list[Refused] = field(default_factory=list)
+    removed: int = 0
+    codes: set[str] = field(default_factory=set)  # every code in the file's accepted rows
 
 
 def list_type_codes() -> str:
@@ -253,7 +255,10 @@ def import_csv(session: Session, path: Path) -> ImportReport:
     return import_rows(session, read_csv_text(path))
 
 
-def import_rows(session: Session, text: str) -> ImportReport:
+def import_rows(
+    session: Session, text: str, progress: Callable[[int], None] | None = None
+) -> ImportReport:
+    """Import CSV text; ``progress(n)`` is called as rows are read (n rows so far)."""
     reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
@@ -281,6 +286,8 @@ def import_rows(session: Session, text: str) -> ImportReport:
             continue
         seen.add(key)
         parsed.append((line, values))
+        if progress is not None and len(parsed) % 500 == 0:
+            progress(len(parsed) + len(report.refused))
     existing = _existing(session, {v["hilist_code"] for _, v in parsed})
     now = utcnow()
     for _line, values in parsed:
@@ -296,6 +303,9 @@ def import_rows(session: Session, text: str) -> ImportReport:
         else:
             report.unchanged += 1
     session.flush()
+    if progress is not None:
+        progress(len(parsed) + len(report.refused))
+    report.codes = {v["hilist_code"] for _, v in parsed}
     return report
 
 
