@@ -7,6 +7,13 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
-    from yibao.web.pages.citizen import account, estimate, home, mine, voucher
+    from yibao.web.pages.citizen import account, estimate, home, identity, mine, voucher
 
-    return [home.router, account.router, voucher.router, mine.router, estimate.router]
+    return [
+        home.router,
+        account.router,
+        voucher.router,
+        mine.router,
+        estimate.router,
+        identity.router,
+    ]
