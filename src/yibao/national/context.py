@@ -31,12 +31,6 @@ class Context:
     def today(self) -> date:
         return clock.local_date(self.now)
 
-    def person(self, psn_no: str, field: str = "psn_no") -> Person:
-        person = persons.get_by_psn_no(self.session, psn_no)
-        if person is None:
-            raise InterfaceError(f"参保人 {psn_no} 不存在", field)
-        return person
-
     def visit(
         self, mdtrt_id: str, psn_no: str, *, kind: str | None = None, lock: bool = False
     ) -> Visit:

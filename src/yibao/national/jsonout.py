@@ -80,7 +80,7 @@ def bad_text(value: Any, path: str) -> str | None:
         for key, item in value.items():
             where = f"{path}.{key}" if path else str(key)
             if _BAD_TEXT.search(key):
-                return where.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+                return _BAD_TEXT.sub(lambda m: f"\\u{ord(m.group()):04x}", where)
             found = bad_text(item, where)
             if found is not None:
                 return found
