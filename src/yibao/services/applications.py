@@ -151,7 +151,7 @@ def _check_limits(
     if kind in ("cross_region_filing", "card_loss", "first_visit_hospital") and _open_of_kind(
         session, person, kind
     ):
-        raise Conflict(f"你已有一份办理中的{KIND_LABELS[kind]}申请", field="kind")
+        raise Conflict(f"你已有一份办理中的{KIND_LABELS[kind]}申请")
     if kind == "first_visit_hospital":
         year = local_today(now).year
         for other in session.scalars(

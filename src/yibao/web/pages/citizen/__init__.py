@@ -7,7 +7,20 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
-    from yibao.web.pages.citizen import account, estimate, home, identity, mine, voucher
+    from yibao.web.pages.citizen import (
+        account,
+        claims,
+        directory,
+        estimate,
+        filings,
+        home,
+        identity,
+        messages,
+        mine,
+        my_applications,
+        person_changes,
+        voucher,
+    )
 
     return [
         home.router,
@@ -16,4 +29,10 @@ def routers() -> list[APIRouter]:
         mine.router,
         estimate.router,
         identity.router,
+        claims.router,
+        my_applications.router,
+        filings.router,
+        person_changes.router,
+        messages.router,
+        directory.router,
     ]
