@@ -19,6 +19,7 @@ from yibao.persistence.tables.citizens import (
     VerificationCode,
 )
 from yibao.persistence.tables.credentials import PersonCredential
+from yibao.persistence.tables.dashboard_index import settlements_dashboard
 from yibao.persistence.tables.hospital import (
     FeeLine,
     FsiMessage,
@@ -67,4 +68,5 @@ __all__ = [
     "StaffSession",
     "VerificationCode",
     "Visit",
+    "settlements_dashboard",
 ]

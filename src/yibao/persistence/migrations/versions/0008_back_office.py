@@ -18,6 +18,19 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 UTC_TS = sa.DateTime(timezone=True)
+# The 统计看板's covering index on settlements (persistence/tables/dashboard_index.py).
+DASHBOARD_COLUMNS = (
+    "setl_date",
+    "person_id",
+    "institution_id",
+    "kind",
+    "reversed",
+    "med_type",
+    "policy",
+    "medfee_fen",
+    "fund_pay_sumamt_fen",
+    "psn_part_fen",
+)
 
 
 def _staff_fk(column: str, table: str) -> sa.ForeignKeyConstraint:
@@ -122,6 +135,7 @@ def upgrade() -> None:
         _staff_fk("staff_id", "catalog_imports"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_catalog_imports")),
     )
+    op.create_index("ix_settlements_dashboard", "settlements", list(DASHBOARD_COLUMNS))
 
 
 def _append_only(table: str) -> None:
@@ -144,6 +158,7 @@ def _append_only(table: str) -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_settlements_dashboard", table_name="settlements")
     op.drop_table("catalog_imports")
     op.drop_index(op.f("ix_policy_documents_policy_id"), table_name="policy_documents")
     op.drop_table("policy_documents")

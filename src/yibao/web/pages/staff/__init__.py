@@ -10,7 +10,15 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from yibao.web.pages.staff import audit_pages, catalog_pages, home, login, members, policies
+from yibao.web.pages.staff import (
+    audit_pages,
+    catalog_pages,
+    dashboard,
+    home,
+    login,
+    members,
+    policies,
+)
 from yibao.web.pages.staff.access import (
     CsrfRejected,
     StaffForbidden,
@@ -19,7 +27,7 @@ from yibao.web.pages.staff.access import (
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (home, login, members, audit_pages, policies, catalog_pages):
+for module in (home, login, members, audit_pages, policies, catalog_pages, dashboard):
     router.include_router(module.router, prefix="/staff")
 
 

@@ -1,0 +1,145 @@
+"""统计看板: charts (ECharts, served locally) and tables of fund spending, 个人负担 and the
+applications backlog, with a CSV export of each table. Region-limited staff see their
+regions' persons only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from yibao.national.codes import MED_TYPE_NAMES
+from yibao.rules import default_registry
+from yibao.services import dashboard
+from yibao.services.applications import local_today
+from yibao.web.pages.staff.access import StaffContext, StaffPage, now, render, transaction
+
+router = APIRouter()
+AnyPage = Annotated[StaffContext, Depends(StaffPage())]
+LEVEL_NAMES = {"1": "一级医院", "2": "二级医院", "3": "三级医院", "—": "未定级"}
+KIND_NAMES = {
+    "claim": "手工报销",
+    "cross_region_filing": "异地就医备案",
+    "chronic_disease": "慢特病认定",
+    "first_visit_hospital": "首诊医院变更",
+    "card_loss": "挂失",
+}
+STATUS_NAMES = {"submitted": "已提交", "reviewing": "审核中", "returned": "退回补充材料"}
+
+
+def _policy_name(key: str) -> str:
+    policy = default_registry().get(key)
+    return policy.label if policy else key
+
+
+SECTIONS: dict[
+    str, tuple[str, Callable[[Session, dashboard.Scope], list[dashboard.Row]], Callable[[str], str]]
+] = {
+    "month": ("按月", dashboard.by_month, str),
+    "level": ("按医院等级", dashboard.by_level, lambda k: LEVEL_NAMES.get(k, k)),
+    "policy": ("按医保政策", dashboard.by_policy, _policy_name),
+    "med_type": ("按医疗类别", dashboard.by_med_type, lambda k: MED_TYPE_NAMES.get(k, k)),
+}
+
+
+def _scope(request: Request, ctx: StaffContext) -> tuple[dashboard.Scope, dict[str, str]]:
+    today = local_today(now())
+    errors: dict[str, str] = {}
+    values = {"date_from": date(today.year, 1, 1), "date_to": today}
+    for name in values:
+        raw = request.query_params.get(name, "").strip()
+        if raw:
+            try:
+                values[name] = date.fromisoformat(raw)
+            except ValueError:
+                errors[name] = "日期格式应为 YYYY-MM-DD"
+    if not errors and values["date_from"] > values["date_to"]:
+        errors["date_to"] = "截止日期不能早于起始日期"
+    return dashboard.Scope(values["date_from"], values["date_to"], ctx.region_filter), errors
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen / 100:.2f}" if abs(fen) < 10**15 else str(fen // 100)
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard_page(request: Request, ctx: AnyPage) -> Response:
+    scope, errors = _scope(request, ctx)
+    tables: dict[str, list[tuple[str, dashboard.Row]]] = {}
+    oop: list[dashboard.Bucket] = []
+    backlog = None
+    if not errors:
+        with transaction(request) as session:
+            for key, (_title, query, name) in SECTIONS.items():
+                tables[key] = [(name(r.key), r) for r in query(session, scope)]
+            oop = dashboard.out_of_pocket(session, scope)
+            backlog = dashboard.backlog(session, scope, now())
+    chart = {
+        key: {
+            "labels": [label for label, _ in rows],
+            "fund": [r.fund_fen / 100 for _, r in rows],
+            "mine": [r.psn_part_fen / 100 for _, r in rows],
+        }
+        for key, rows in tables.items()
+    }
+    chart["oop"] = {"labels": [b.label for b in oop], "count": [b.count for b in oop]}
+    return render(
+        request,
+        "dashboard.html",
+        ctx,
+        400 if errors else 200,
+        scope=scope,
+        errors=errors,
+        sections={k: v[0] for k, v in SECTIONS.items()},
+        tables=tables,
+        oop=oop,
+        backlog=backlog,
+        kind_names=KIND_NAMES,
+        status_names=STATUS_NAMES,
+        yuan=_yuan,
+        chart_json=json.dumps(chart, ensure_ascii=False).replace("</", "<\\/"),
+        query=request.url.query,
+    )
+
+
+@router.get("/dashboard.csv")
+def dashboard_csv(request: Request, ctx: AnyPage, section: str = "month") -> Response:
+    scope, errors = _scope(request, ctx)
+    if errors or section not in (*SECTIONS, "oop"):
+        message = next(iter(errors.values()), "section 应为 month、level、policy、med_type 或 oop")
+        return Response(message, status_code=400, media_type="text/plain; charset=utf-8")
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    with transaction(request) as session:
+        if section == "oop":
+            writer.writerow(["个人负担区间", "结算笔数"])
+            for b in dashboard.out_of_pocket(session, scope):
+                writer.writerow([b.label, b.count])
+        else:
+            title, query, name = SECTIONS[section]
+            writer.writerow(
+                [title, "结算笔数", "医疗费总额（元）", "基金支付（元）", "个人负担（元）"]
+            )
+            for r in query(session, scope):
+                writer.writerow(
+                    [
+                        name(r.key),
+                        r.count,
+                        _yuan(r.medfee_fen),
+                        _yuan(r.fund_fen),
+                        _yuan(r.psn_part_fen),
+                    ]
+                )
+    filename = f"dashboard-{section}-{scope.date_from}-{scope.date_to}.csv"
+    return Response(
+        "\ufeff" + buf.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
