@@ -3,17 +3,40 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+LOCK := requirements.lock
+UV_VERSION ?= 0.13.9
+PIP := $(BIN)/pip --quiet --disable-pip-version-check
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup browser run test lint typecheck unit bench bench-api bench-pages messages clean
+.PHONY: setup lock browser run test lint typecheck unit bench bench-api bench-pages messages clean
 
-$(STAMP): pyproject.toml
+## setup: .venv with exactly the versions of requirements.lock (hash-checked), then yibao itself;
+## a changed lock file (or pyproject.toml) reinstalls
+$(STAMP): pyproject.toml $(LOCK)
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PIP) install --require-hashes -r $(LOCK)
+	$(PIP) install --no-deps -e .
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+## make lock: after editing the dependencies in pyproject.toml, pin them all again (uv pip compile,
+## every platform, with hashes) into requirements.lock; commit both files. Pins already in the
+## lock are kept where they still fit; `make lock LOCK_FLAGS=--upgrade` moves all to the newest.
+LOCK_FLAGS ?=
+lock:
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	test -x $(BIN)/uv || $(PIP) install 'uv==$(UV_VERSION)'
+	if [ -f $(LOCK) ]; then cp $(LOCK) $(LOCK).new; fi
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+	  --generate-hashes --no-header --quiet $(LOCK_FLAGS) -o $(LOCK).new
+	{ printf '%s\n' \
+	  '# requirements.lock: every dependency of yibao (pyproject.toml, with the dev extra), pinned' \
+	  '# with hashes. make setup / make run / make test install exactly this (pip --require-hashes).' \
+	  '# Do not edit by hand: change pyproject.toml, run `make lock`, commit both files.'; \
+	  cat $(LOCK).new; } > $(LOCK)
+	rm -f $(LOCK).new
 
 ## browser: the browser tests (tests/e2e) drive Debian's chromium by path, never a downloaded
 ## browser; install it when missing (needs root, as CI has; otherwise those tests are skipped)
@@ -32,8 +55,8 @@ run: setup
 test: setup lint typecheck unit
 
 lint: setup
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
 
 typecheck: setup
 	$(BIN)/mypy

@@ -8,8 +8,8 @@ the institution's API key. Runs against ``make run``'s server and demo data:
     KEY=$(.venv/bin/yibao demo key H15010200001)
     python3 examples/hospital_exchange.py --key "$KEY"
 
-Standard library only. Options: ``--url`` (default http://127.0.0.1:8000), ``--key`` (default
-the environment variable YIBAO_API_KEY), ``--hospital`` (default H15010200001), ``--certno``
+Standard library only. Options: ``--url`` (default the environment variable YIBAO_URL, else
+http://127.0.0.1:8000), ``--key`` (default the environment variable YIBAO_API_KEY), ``--hospital`` (default H15010200001), ``--certno``
 (the patient's ID number; default the demo patient 李四). The 2208 at the end undoes the
 settlement, so the script can run again and again with the same result.
 """
@@ -198,7 +198,9 @@ def visit(h: Hospital, certno: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="对 yibao 演示一次门诊结算的全部交易")
-    parser.add_argument("--url", default="http://127.0.0.1:8000", help="服务地址")
+    parser.add_argument(
+        "--url", default=os.environ.get("YIBAO_URL", "http://127.0.0.1:8000"), help="服务地址"
+    )
     parser.add_argument("--key", default=os.environ.get("YIBAO_API_KEY"), help="机构 API 密钥")
     parser.add_argument("--hospital", default="H15010200001", help="机构编码")
     parser.add_argument("--certno", default="150102198505052023", help="患者身份证号")

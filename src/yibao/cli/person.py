@@ -159,9 +159,13 @@ def show_command(
             print(f"个人账户余额：{from_fen(ledger.balance_fen(session, person))} 元")
 
 
+def _is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
 def _read_password() -> str:
     """From a hidden, confirmed prompt on a terminal; else the first line of standard input."""
-    if sys.stdin.isatty():
+    if _is_terminal():
         return str(typer.prompt("新密码", hide_input=True, confirmation_prompt="再次输入新密码"))
     line = sys.stdin.readline()
     if not line:

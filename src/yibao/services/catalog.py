@@ -26,7 +26,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from pypinyin import Style, lazy_pinyin
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -124,6 +123,8 @@ def list_type_codes() -> str:
 
 def pinyin_keys(name: str) -> tuple[str, str]:
     """(full pinyin, initials), lower-case letters and digits only: 阿莫西林 → amoxilin, amxl."""
+    from pypinyin import Style, lazy_pinyin  # its dictionaries take ~0.3 s to load: only on use
+
     full = "".join(lazy_pinyin(name, style=Style.NORMAL, errors="default"))
     initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default"))
 
