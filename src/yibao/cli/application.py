@@ -8,6 +8,7 @@ import typer
 from sqlalchemy import select
 
 from yibao.cli.db import database, fail, settings
+from yibao.domain.shown import shown
 from yibao.persistence.db import unit_of_work
 from yibao.persistence.tables import Application
 from yibao.services import applications
@@ -54,7 +55,9 @@ def list_command(
 ) -> None:
     """列出申请：编号、类型、状态、参保人编号、提交时间。"""
     if status is not None and status not in applications.STATUS_LABELS:
-        fail(f"未知的状态 {status!r}，可用：{'、'.join(applications.STATUS_LABELS)}", "--status")
+        fail(
+            f"未知的状态 {shown(status)}，可用：{'、'.join(applications.STATUS_LABELS)}", "--status"
+        )
     cfg = settings()
     with database(cfg) as factory, unit_of_work(factory) as session:
         query = select(Application).order_by(Application.id)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from yibao.domain.shown import shown
 from yibao.persistence.base import utcnow
 from yibao.persistence.tables import (
     Application,
@@ -104,7 +105,7 @@ def _validate(
         return forms.first_visit(session, person, data, today)
     if kind == "card_loss":
         return forms.card(person, data)
-    raise InvalidInput(f"未知的申请类型 {kind!r}", field="kind")
+    raise InvalidInput(f"未知的申请类型 {shown(kind)}", field="kind")
 
 
 def _check_uploads(
@@ -257,7 +258,7 @@ def decide(
     if app is None:
         raise NotFound(f"没有编号为 {application_id} 的申请", field="id")
     if to not in STATUS_LABELS:
-        raise InvalidInput(f"未知的状态 {to!r}，可用：{'、'.join(STATUS_LABELS)}", field="to")
+        raise InvalidInput(f"未知的状态 {shown(to)}，可用：{'、'.join(STATUS_LABELS)}", field="to")
     allowed = STAFF_MOVES.get(app.status, ())
     if to == "paid" and app.kind != "claim":
         allowed = ()
