@@ -19,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from yibao.domain.shown import shown
 from yibao.persistence.tables import StaffMember, StaffRegion, StaffSession
 from yibao.persistence.tables.staff import ROLES
 from yibao.services import audit
@@ -93,7 +94,7 @@ def add_staff(
     region_list = sorted({r.strip() for r in regions if r.strip()})
     for r in region_list:
         if not REGION_RE.match(r):
-            raise InvalidInput(f"地区代码 {r!r} 应为 2、4 或 6 位数字", field="region")
+            raise InvalidInput(f"地区代码 {shown(r)} 应为 2、4 或 6 位数字", field="region")
     if session.scalar(select(StaffMember.id).where(StaffMember.username == username)):
         raise Conflict(f"用户名 {username} 已存在", field="username")
     initial = secrets.token_urlsafe(12)
