@@ -62,7 +62,8 @@ typecheck: setup
 	$(BIN)/mypy
 
 unit: setup browser
-	$(BIN)/pytest -q -n 2 --dist loadgroup
+	$(BIN)/pytest -q -n 2 --dist loadgroup -m "not load"
+	$(BIN)/pytest -q -m load
 
 ## make bench: settlements per second of the engine, 10,000 mixed cases, in-process
 bench: setup

@@ -14,6 +14,11 @@
   zone, and the dates derived from them); default ``Asia/Shanghai`` (Beijing time).
 - ``YIBAO_CLOCK_SKEW_SECONDS``: how far a visit, admission or discharge time may lie ahead
   of the server's clock (the hospital's clock may run fast); default 300.
+- ``YIBAO_MAX_BODY_BYTES``: the largest request body any route accepts (413 beyond it);
+  default 1048576 (1 MiB).
+- ``YIBAO_LOGIN_LIMIT_PER_ADDRESS`` / ``YIBAO_LOGIN_LIMIT_PER_ID``: sign-in attempts allowed
+  per client address and per ID number, as ``attempts/seconds``; defaults ``20/60`` and
+  ``10/300``. Beyond them: 429 with ``Retry-After``. Counted in each worker's memory.
 """
 
 from __future__ import annotations
@@ -34,6 +39,9 @@ DB_FILE_NAME = "yibao.db"
 SECRET_KEY_FILE_NAME = "secret.key"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_CLOCK_SKEW_SECONDS = 300
+DEFAULT_MAX_BODY_BYTES = 1 << 20
+DEFAULT_LOGIN_LIMIT_PER_ADDRESS = "20/60"
+DEFAULT_LOGIN_LIMIT_PER_ID = "10/300"
 _MASTER_KEY_BYTES = 32
 
 
@@ -67,11 +75,21 @@ class Settings:
     secret_key_file: Path
     timezone: str = DEFAULT_TIMEZONE
     clock_skew_seconds: int = DEFAULT_CLOCK_SKEW_SECONDS
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    login_limit_per_address: str = DEFAULT_LOGIN_LIMIT_PER_ADDRESS
+    login_limit_per_id: str = DEFAULT_LOGIN_LIMIT_PER_ID
 
     def __post_init__(self) -> None:
         business_zone(self.timezone)  # a clear error now rather than on the first request
         if not 0 <= self.clock_skew_seconds <= 86400:
             raise ConfigError("YIBAO_CLOCK_SKEW_SECONDS 应为 0 到 86400 之间的整数")
+        if self.max_body_bytes < 1:
+            raise ConfigError("YIBAO_MAX_BODY_BYTES 应为正整数（字节数）")
+        for name, value in (
+            ("YIBAO_LOGIN_LIMIT_PER_ADDRESS", self.login_limit_per_address),
+            ("YIBAO_LOGIN_LIMIT_PER_ID", self.login_limit_per_id),
+        ):
+            rate_or_error(value, name)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -82,11 +100,18 @@ class Settings:
         skew = env.get("YIBAO_CLOCK_SKEW_SECONDS") or str(DEFAULT_CLOCK_SKEW_SECONDS)
         if not skew.strip().isdigit():
             raise ConfigError("YIBAO_CLOCK_SKEW_SECONDS 应为 0 到 86400 之间的整数")
+        body = env.get("YIBAO_MAX_BODY_BYTES") or str(DEFAULT_MAX_BODY_BYTES)
+        if not body.strip().isdigit():
+            raise ConfigError("YIBAO_MAX_BODY_BYTES 应为正整数（字节数）")
         return cls(
             database_url=url,
             secret_key_file=key_file.expanduser().absolute(),
             timezone=env.get("YIBAO_TIMEZONE") or DEFAULT_TIMEZONE,
             clock_skew_seconds=int(skew),
+            max_body_bytes=int(body),
+            login_limit_per_address=env.get("YIBAO_LOGIN_LIMIT_PER_ADDRESS")
+            or DEFAULT_LOGIN_LIMIT_PER_ADDRESS,
+            login_limit_per_id=env.get("YIBAO_LOGIN_LIMIT_PER_ID") or DEFAULT_LOGIN_LIMIT_PER_ID,
         )
 
     @property
@@ -106,6 +131,16 @@ class Settings:
         loading demo data into another database never overwrites the keys of this one."""
         digest = hashlib.sha256(self.database_url.encode()).hexdigest()[:12]
         return self.var_dir / f"demo-keys-{digest}.txt"
+
+
+def rate_or_error(text: str, name: str) -> tuple[int, int]:
+    """``"20/60"`` -> ``(20, 60)``: attempts per seconds, both at least 1."""
+    count, _, window = text.partition("/")
+    if not (count.strip().isdigit() and window.strip().isdigit()):
+        raise ConfigError(f"{name} 应为“次数/秒数”，如 20/60")
+    if int(count) < 1 or int(window) < 1:
+        raise ConfigError(f"{name} 的次数和秒数都应至少为 1")
+    return int(count), int(window)
 
 
 def business_zone(name: str) -> ZoneInfo:

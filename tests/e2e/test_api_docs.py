@@ -24,7 +24,8 @@ def test_the_redoc_page_renders_the_operations_with_the_network_blocked(
     live_server: LiveServer, page: Any, blocked_requests: list[str]
 ) -> None:
     page.goto(f"{live_server.url}/redoc")
-    page.locator("h2", has_text="结算测算：一张账单谁付多少、为什么").wait_for()
+    heading = page.locator("h2", has_text="结算测算：一张账单谁付多少、为什么")
+    heading.wait_for(timeout=30_000)  # ReDoc renders the whole document first
     # ReDoc's bundle links its own "API docs by Redocly" logo, an image it hides when it fails
     # to load; nothing else may try to leave the machine.
     assert all(url.endswith("/logo-mini.svg") for url in blocked_requests), blocked_requests

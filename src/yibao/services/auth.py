@@ -3,14 +3,19 @@ short-lived signed access tokens (JWT, HS256, with type and audience checked).""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy.orm import Session
+from sqlalchemy import case, or_, update
+from sqlalchemy.orm import Session, sessionmaker
 
+from yibao.persistence.db import transaction
 from yibao.persistence.tables import Person
 from yibao.persistence.tables.credentials import PersonCredential
 from yibao.services import persons
@@ -52,6 +57,16 @@ COMMON = frozenset(
 )
 
 _hasher = PasswordHasher()
+# At most half the cores verify passwords at once (argon2 is CPU- and memory-hard on purpose):
+# a burst of sign-ins, or of attempts for unknown ID numbers, queues here instead of taking
+# every core from the settlement API.
+_hashing = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) // 2))
+
+
+def _verify(digest: str, password: str) -> None:
+    """argon2 verify, raising VerificationError / InvalidHashError on a mismatch."""
+    with _hashing:
+        _hasher.verify(digest, password)
 
 
 class LoginFailed(Exception):
@@ -92,26 +107,73 @@ def set_password(session: Session, person: Person, password: str) -> None:
     session.flush()
 
 
-def login(session: Session, certno: str, password: str, now: datetime) -> Person:
-    """The person, or :class:`LoginFailed`. Failures are counted; 5 in a row lock 15 minutes."""
-    person = persons.find_by_certno(session, certno) if certno else None
-    cred = session.get(PersonCredential, person.id) if person is not None else None
-    if person is None or cred is None:
-        _hasher.hash(password or "x")  # same cost whether or not the person exists
-        raise LoginFailed
-    if cred.locked_until is not None and cred.locked_until > now:
+def login(
+    session_factory: sessionmaker[Session], certno: str, password: str, now: datetime
+) -> Person:
+    """The person, or :class:`LoginFailed`. Failures are counted; 5 in a row lock 15 minutes.
+
+    Blocking (database and argon2): call it from a thread, never on the event loop. No
+    database transaction is held while argon2 runs, and nothing is written for an ID number
+    that has no password. The failure count is one conditional UPDATE, so parallel attempts
+    (several workers, PostgreSQL or SQLite) each count: the 5th failure locks, whatever the
+    concurrency.
+    """
+    with session_factory() as session:
+        person = persons.find_by_certno(session, certno) if certno else None
+        cred = session.get(PersonCredential, person.id) if person is not None else None
+        digest = cred.password_hash if cred is not None else None
+        locked = cred is not None and cred.locked_until is not None and cred.locked_until > now
+        session.commit()  # end the read transaction before hashing: no lock is held
+    if person is None or digest is None or locked:
+        _equalise_timing(password)  # same cost whether the ID number exists, or is locked
         raise LoginFailed
     try:
-        _hasher.verify(cred.password_hash, password)
+        _verify(digest, password)
     except (VerificationError, InvalidHashError):
-        cred.failed_attempts += 1
-        if cred.failed_attempts >= MAX_FAILURES:
-            cred.locked_until = now + LOCKOUT
-            cred.failed_attempts = 0
+        transaction(session_factory, lambda s: _count_failure(s, person.id, now))
         raise LoginFailed from None
-    cred.failed_attempts = 0
-    cred.locked_until = None
+    if not transaction(session_factory, lambda s: _reset_failures(s, person.id, now)):
+        raise LoginFailed  # locked by a parallel failure meanwhile
     return person
+
+
+_DUMMY_HASH = _hasher.hash("yibao: a password no account has")
+
+
+def _equalise_timing(password: str) -> None:
+    with contextlib.suppress(VerificationError, InvalidHashError):
+        _verify(_DUMMY_HASH, password or "x")
+
+
+def _count_failure(session: Session, person_id: int, now: datetime) -> None:
+    """One more failure, atomically; the MAX_FAILURES-th locks the account and restarts the
+    count. Attempts while locked are not counted (they are refused before argon2)."""
+    c = PersonCredential
+    reaches = c.failed_attempts + 1 >= MAX_FAILURES
+    session.execute(
+        update(c)
+        .where(c.person_id == person_id)
+        .values(
+            failed_attempts=case((reaches, 0), else_=c.failed_attempts + 1),
+            locked_until=case((reaches, now + LOCKOUT), else_=c.locked_until),
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _reset_failures(session: Session, person_id: int, now: datetime) -> bool:
+    """Clear the count unless the account is locked now; False if it is."""
+    c = PersonCredential
+    row = session.execute(
+        update(c)
+        .where(c.person_id == person_id)
+        .where(or_(c.locked_until.is_(None), c.locked_until <= now))
+        .values(failed_attempts=0, locked_until=None)
+        .returning(c.person_id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    return row is not None
 
 
 @dataclass(frozen=True, slots=True)

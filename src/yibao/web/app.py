@@ -9,14 +9,16 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from yibao import __version__
-from yibao.config import ConfigError, Settings, get_settings, load_secret_key
+from yibao.config import ConfigError, Settings, get_settings, load_secret_key, rate_or_error
 from yibao.domain import voucher
 from yibao.national import clock
 from yibao.persistence.db import make_engine, make_session_factory
 from yibao.services import policy_documents
 from yibao.web import pages
 from yibao.web.api import estimate, fsi, me
+from yibao.web.body_limit import BodySizeLimit
 from yibao.web.pages import staff as staff_pages
+from yibao.web.ratelimit import LoginLimits
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -40,6 +42,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     except ConfigError:
         master = b""  # no key yet (before `yibao db upgrade`): no e-vouchers, no sign-in
     app.state.voucher_key = voucher.derive_key(master) if master else b""
+    app.state.login_limits = LoginLimits.of(
+        rate_or_error(settings.login_limit_per_address, "YIBAO_LOGIN_LIMIT_PER_ADDRESS"),
+        rate_or_error(settings.login_limit_per_id, "YIBAO_LOGIN_LIMIT_PER_ID"),
+    )
+    # Every route, /fsi/api included: 413 past YIBAO_MAX_BODY_BYTES, counted while streaming.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.state.token_key = (
         hmac.new(master, b"yibao/app-token/v1", hashlib.sha256).digest() if master else b""
     )

@@ -46,9 +46,12 @@ class Page:
     offset: int
 
 
+MAX_OFFSET = 1_000_000_000  # far past any real history, and within every database's integer
+
+
 def page(
     limit: int = Query(20, ge=1, le=200, description="每页条数"),
-    offset: int = Query(0, ge=0, description="跳过条数"),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET, description="跳过条数"),
 ) -> Page:
     return Page(limit, offset)
 

@@ -6,69 +6,44 @@ and validated by the engine's own case parser, so the API and the CLI give the s
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
-from typing import Any
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from yibao.rules import CaseError, settle
-from yibao.web.api.schemas import CASE_SCHEMA_EXAMPLE, RESULT_EXAMPLE
+from yibao.web.api.body import BodyError, field_loc, parse_object, raw_body, validation_error
+from yibao.web.api.schemas import (
+    CASE_SCHEMA,
+    CASE_SCHEMA_EXAMPLE,
+    INVALID,
+    RESULT_EXAMPLE,
+    RESULT_SCHEMA,
+    TOO_LARGE,
+    json_body,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["结算测算"])
-
-
-def validation_error(loc: list[str | int], message: str, kind: str = "value_error") -> JSONResponse:
-    """FastAPI's 422 shape: ``{"detail": [{"loc": [...], "msg": ..., "type": ...}]}``."""
-    return JSONResponse(
-        status_code=422, content={"detail": [{"loc": loc, "msg": message, "type": kind}]}
-    )
-
-
-def field_loc(field: str) -> list[str | int]:
-    """``encounter.items[2].amount`` -> ``["body", "encounter", "items", 2, "amount"]``."""
-    loc: list[str | int] = ["body"]
-    for part in field.split("."):
-        name, _, rest = part.partition("[")
-        if name:
-            loc.append(name)
-        while rest:
-            index, _, rest = rest.partition("]")
-            loc.append(int(index))
-            rest = rest.removeprefix("[")
-    return loc
-
-
-async def read_json(request: Request) -> Any:
-    body = await request.body()
-    return json.loads(body, parse_float=Decimal)
 
 
 @router.post(
     "/settlements/estimate",
     summary="结算测算：一张账单谁付多少、为什么",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {"schema": {"type": "object"}, "example": CASE_SCHEMA_EXAMPLE}
-            },
-        }
-    },
+    openapi_extra=json_body(CASE_SCHEMA, CASE_SCHEMA_EXAMPLE),
     responses={
         200: {
             "description": "结算结果",
-            "content": {"application/json": {"example": RESULT_EXAMPLE}},
+            "content": {"application/json": {"schema": RESULT_SCHEMA, "example": RESULT_EXAMPLE}},
         },
-        422: {"description": "输入有误：指出字段与原因"},
+        **INVALID,
+        **TOO_LARGE,
     },
 )
-async def estimate(request: Request) -> JSONResponse:
+def estimate(body: Annotated[bytes, Depends(raw_body)]) -> JSONResponse:
     try:
-        case = await read_json(request)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return validation_error(["body"], f"请求体不是合法的 JSON：{exc}", "json_invalid")
+        case = parse_object(body)
+    except BodyError as exc:
+        return exc.response()
     try:
         result = settle(case)
     except CaseError as exc:

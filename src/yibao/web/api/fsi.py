@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from yibao.national import jsonout
 from yibao.national.dispatch import HANDLERS, Unauthorized, process
 from yibao.national.envelope import response as envelope_response
+from yibao.web.api.schemas import TOO_LARGE, json_body
 
 router = APIRouter(tags=["定点医药机构接口（国家医保平台风格）"])
 
@@ -23,11 +24,69 @@ _DOC = (
     "opter、opter_name、inf_time、fixmedins_code、fixmedins_name、input。"
     f"支持的交易：{', '.join(HANDLERS)}。"
 )
-_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {"application/json": {"schema": {"type": "object"}}},
-    }
+_TEXT: dict[str, Any] = {"type": "string"}
+# The envelope, as documented (interface §1). The national layer checks it at run time and
+# answers a malformed message with infcode -1 (HTTP 200) naming the field.
+ENVELOPE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["infno", "msgid", "mdtrtarea_admvs", "fixmedins_code", "input"],
+    "properties": {
+        "infno": {
+            "type": "string",
+            "maxLength": 6,
+            "enum": list(HANDLERS),
+            "description": "交易编号",
+        },
+        "msgid": {"type": "string", "maxLength": 30, "description": "发送方报文 ID（唯一）"},
+        "mdtrtarea_admvs": {
+            "type": "string",
+            "pattern": "^[0-9]{6}$",
+            "description": "就医地医保区划",
+        },
+        "insuplc_admdvs": {
+            "type": "string",
+            "pattern": "^([0-9]{6})?$",
+            "description": "参保地医保区划",
+        },
+        "recer_sys_code": {"type": "string", "maxLength": 10},
+        "dev_no": _TEXT,
+        "dev_safe_info": _TEXT,
+        "cainfo": _TEXT,
+        "signtype": _TEXT,
+        "infver": {"type": "string", "maxLength": 6},
+        "opter_type": {"type": "string", "maxLength": 3},
+        "opter": {"type": "string", "maxLength": 30},
+        "opter_name": {"type": "string", "maxLength": 50},
+        "inf_time": {"type": "string", "description": "yyyy-MM-dd HH:mm:ss（北京时间）"},
+        "fixmedins_code": {"type": "string", "maxLength": 30, "description": "定点医药机构编号"},
+        "fixmedins_name": {"type": "string", "maxLength": 200},
+        "sign_no": {"type": "string", "maxLength": 30},
+        "input": {"type": "object", "description": "交易输入，按 infno 而定"},
+    },
+}
+RESPONSE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["infcode", "err_msg", "output"],
+    "properties": {
+        "infcode": {"type": "integer", "enum": [0, -1], "description": "0 成功；-1 失败"},
+        "inf_refmsgid": _TEXT,
+        "refmsg_time": _TEXT,
+        "respond_time": _TEXT,
+        "err_msg": {"type": "string", "description": "失败原因，指出字段"},
+        "output": {"type": "object"},
+        "enctype": _TEXT,
+        "signtype": _TEXT,
+    },
+}
+_ANSWER = {"application/json": {"schema": RESPONSE_SCHEMA}}
+_BODY: dict[str, Any] = json_body(ENVELOPE_SCHEMA)
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "应答报文；报文或交易有误时 infcode 为 -1，err_msg 指出字段",
+        "content": _ANSWER,
+    },
+    401: {"description": "机构密钥缺失、无效或已吊销（应答报文，infcode -1）", "content": _ANSWER},
+    **TOO_LARGE,
 }
 
 
@@ -61,7 +120,11 @@ async def _handle(request: Request) -> Response:
 
 
 @router.post(
-    "/fsi/api", summary="医保结算接口（infno 选择交易）", description=_DOC, openapi_extra=_BODY
+    "/fsi/api",
+    summary="医保结算接口（infno 选择交易）",
+    description=_DOC,
+    openapi_extra=_BODY,
+    responses=_RESPONSES,
 )
 async def fsi_api(request: Request) -> Response:
     return await _handle(request)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
@@ -17,32 +16,78 @@ from yibao.domain.money import fmt, from_fen
 from yibao.persistence.tables import Enrolment, Institution, SettlementRecord
 from yibao.rules import CaseError, default_registry
 from yibao.services import auth, estimates, ledger, persons
+from yibao.web.api.body import BodyError, field_loc, parse_object, raw_body, validation_error
 from yibao.web.api.deps import CurrentPerson, PageDep, SessionDep
-from yibao.web.api.estimate import field_loc, read_json, validation_error
+from yibao.web.api.schemas import (
+    INVALID,
+    LOGIN_SCHEMA,
+    MY_ESTIMATE_SCHEMA,
+    RESULT_SCHEMA,
+    TOO_LARGE,
+    TOO_MANY,
+    UNAUTHORIZED,
+    json_body,
+)
+from yibao.web.ratelimit import retry_after
 
-router = APIRouter(prefix="/api/v1", tags=["参保人"])
+router = APIRouter(prefix="/api/v1", tags=["参保人"], responses=UNAUTHORIZED)
 
 
-@router.post("/auth/login", summary="登录：身份证号 + 密码，返回访问令牌")
-async def login(request: Request, session: SessionDep) -> JSONResponse:
+RawBody = Annotated[bytes, Depends(raw_body)]
+TOKEN_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["access_token", "token_type", "expires_at"],
+    "properties": {
+        "access_token": {"type": "string"},
+        "token_type": {"type": "string", "enum": ["bearer"]},
+        "expires_at": {"type": "string", "format": "date-time"},
+    },
+}
+
+
+@router.post(
+    "/auth/login",
+    summary="登录：身份证号 + 密码，返回访问令牌",
+    description=(
+        "连续 5 次密码错误锁定 15 分钟。每个客户端地址、每个身份证号的尝试次数有上限"
+        "（YIBAO_LOGIN_LIMIT_PER_ADDRESS、YIBAO_LOGIN_LIMIT_PER_ID），超出时返回 429 与 Retry-After。"
+    ),
+    openapi_extra=json_body(LOGIN_SCHEMA),
+    responses={
+        200: {"description": "访问令牌", "content": {"application/json": {"schema": TOKEN_SCHEMA}}},
+        **INVALID,
+        **TOO_LARGE,
+        **TOO_MANY,
+    },
+)
+def login(request: Request, body: RawBody) -> JSONResponse:
     try:
-        body = await read_json(request)
-    except (ValueError, UnicodeDecodeError):
-        return validation_error(["body"], "请求体不是合法的 JSON", "json_invalid")
-    if not isinstance(body, dict):
-        return validation_error(["body"], "应为 JSON 对象")
-    for name in ("certno", "password"):
-        if not isinstance(body.get(name), str) or not body[name]:
-            return validation_error(["body", name], "必填")
+        data = parse_object(body)
+    except BodyError as exc:
+        return exc.response()
+    for name, longest in (("certno", 32), ("password", auth.MAX_PASSWORD)):
+        value = data.get(name)
+        if not isinstance(value, str) or not value:
+            return validation_error(["body", name], "必填，应为字符串")
+        if len(value) > longest:
+            return validation_error(["body", name], f"过长（最多 {longest} 个字符）")
+    address = request.client.host if request.client else "unknown"
+    wait = request.app.state.login_limits.wait(address, data["certno"])
+    if wait:
+        return JSONResponse(
+            status_code=429,
+            content={"detail": "登录尝试过于频繁，请稍后再试"},
+            headers={"Retry-After": retry_after(wait)},
+        )
     now = datetime.now(UTC)
     try:
-        person = auth.login(session, body["certno"], body["password"], now)
+        person = auth.login(
+            request.app.state.session_factory, data["certno"], data["password"], now
+        )
     except auth.LoginFailed:
-        session.commit()  # keep the failure count
         return JSONResponse(
             status_code=401, content={"detail": "身份证号或密码错误；连续 5 次错误将锁定 15 分钟"}
         )
-    session.commit()
     token = auth.issue_token(request.app.state.token_key, person, now)
     return JSONResponse(
         {
@@ -88,7 +133,7 @@ def me(person: CurrentPerson, session: SessionDep) -> dict[str, Any]:
     }
 
 
-@router.get("/me/account", summary="个人账户余额与收支明细")
+@router.get("/me/account", summary="个人账户余额与收支明细", responses=INVALID)
 def account(
     person: CurrentPerson,
     session: SessionDep,
@@ -111,7 +156,7 @@ def account(
     }
 
 
-@router.get("/me/settlements", summary="本人的结算记录")
+@router.get("/me/settlements", summary="本人的结算记录", responses=INVALID)
 def settlements(
     person: CurrentPerson,
     session: SessionDep,
@@ -156,16 +201,24 @@ def voucher_token(request: Request, person: CurrentPerson) -> dict[str, Any]:
     }
 
 
-@router.post("/me/estimate", summary="按本人政策、类别、本年累计和账户余额测算报销")
-async def estimate_mine(
-    request: Request, person: CurrentPerson, session: SessionDep
-) -> JSONResponse:
+@router.post(
+    "/me/estimate",
+    summary="按本人政策、类别、本年累计和账户余额测算报销",
+    openapi_extra=json_body(MY_ESTIMATE_SCHEMA),
+    responses={
+        200: {
+            "description": "结算结果",
+            "content": {"application/json": {"schema": RESULT_SCHEMA}},
+        },
+        **INVALID,
+        **TOO_LARGE,
+    },
+)
+def estimate_mine(person: CurrentPerson, session: SessionDep, raw: RawBody) -> JSONResponse:
     try:
-        body = await read_json(request)
-    except (ValueError, UnicodeDecodeError):
-        return validation_error(["body"], "请求体不是合法的 JSON", "json_invalid")
-    if not isinstance(body, dict):
-        return validation_error(["body"], "应为 JSON 对象")
+        body = parse_object(raw)
+    except BodyError as exc:
+        return exc.response()
     for name in ("policy", "person", "year_to_date"):
         if name in body:
             return validation_error(["body", name], "此字段由本人参保信息决定，不能提交")
@@ -180,6 +233,3 @@ async def estimate_mine(
         return JSONResponse(estimates.estimate(session, person, body.get("encounter"), when))
     except CaseError as exc:
         return validation_error(field_loc(exc.field), exc.message)
-
-
-__all__ = ["Decimal"]

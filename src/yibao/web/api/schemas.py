@@ -42,3 +42,159 @@ RESULT_EXAMPLE: dict[str, Any] = {
         "800.00–5000.00 元部分按 80% 支付 3360.00 元",
     ],
 }
+
+
+# JSON Schemas of the request bodies, for the OpenAPI document. The handlers validate with
+# the engine's own parser (same errors as the CLI); these schemas describe the same shape.
+MONEY: dict[str, Any] = {
+    "description": '金额（元）：十进制字符串如 "12.50"，或 JSON 数字；最多两位小数',
+    "anyOf": [
+        {"type": "string", "pattern": r"^[0-9]{1,14}(\.[0-9]{1,2})?$"},
+        {"type": "number", "minimum": 0},
+    ],
+}
+RATIO: dict[str, Any] = {
+    "description": '0 到 1 之间的比例，如 "0.10"',
+    "anyOf": [{"type": "string", "pattern": r"^(0(\.[0-9]+)?|1(\.0+)?)$"}, {"type": "number"}],
+}
+ITEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["list_type", "amount"],
+    "properties": {
+        "name": {"type": "string", "maxLength": 200},
+        "code": {"type": "string", "maxLength": 50},
+        "list_type": {"type": "string", "enum": ["A", "B", "C"], "description": "甲类/乙类/丙类"},
+        "amount": MONEY,
+        "selfpay_prop": RATIO,
+        "limit_amount": MONEY,
+    },
+}
+ENCOUNTER_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["med_type", "hospital_level", "items"],
+    "properties": {
+        "med_type": {"type": "string", "description": "就诊类型，如 inpatient、outpatient"},
+        "hospital_level": {"type": "integer", "enum": [1, 2, 3]},
+        "designated": {"type": "boolean"},
+        "approved": {"type": "boolean"},
+        "route": {"type": "string"},
+        "at_first_visit_hospital": {"type": "boolean"},
+        "cause": {"type": "string"},
+        "mental_illness": {"type": "boolean"},
+        "oncology_course": {"type": "boolean"},
+        "therapy": {"type": "string"},
+        "chronic": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"class": {"type": "string"}, "disease": {"type": "string"}},
+        },
+        "items": {"type": "array", "items": ITEM_SCHEMA, "maxItems": 1000},
+    },
+}
+YEAR_TO_DATE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "admissions": {"type": "integer", "minimum": 0},
+        "oncology_deductible_paid": {"type": "boolean"},
+        "fund_paid": MONEY,
+        "outpatient_deductible_paid": MONEY,
+        "outpatient_fund_paid": MONEY,
+        "outpatient_eligible": MONEY,
+        "serious_illness_base": MONEY,
+        "serious_illness_paid": MONEY,
+        "chronic": {"type": "object", "description": "按病种：deductible_paid、fund_paid、months"},
+    },
+}
+CASE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["policy", "date", "person", "encounter"],
+    "properties": {
+        "policy": {"type": "string", "description": "医保政策，如 nmg-employee"},
+        "date": {"type": "string", "format": "date"},
+        "person": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["group"],
+            "properties": {
+                "group": {"type": "string", "description": "人员类别，如 in_service、retired"},
+                "account_balance": MONEY,
+                "use_account": {"type": "boolean"},
+                "continuous_years": {"type": "integer", "minimum": 0},
+            },
+        },
+        "year_to_date": YEAR_TO_DATE_SCHEMA,
+        "encounter": ENCOUNTER_SCHEMA,
+    },
+}
+MY_ESTIMATE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["encounter"],
+    "properties": {
+        "date": {"type": "string", "format": "date", "description": "默认今天"},
+        "encounter": ENCOUNTER_SCHEMA,
+    },
+}
+LOGIN_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["certno", "password"],
+    "properties": {
+        "certno": {"type": "string", "minLength": 1, "maxLength": 18, "description": "身份证号"},
+        "password": {"type": "string", "minLength": 1, "maxLength": 128},
+    },
+}
+RESULT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["eligible", "medfee_sumamt", "fund_pay_sumamt", "psn_cash_pay"],
+    "properties": {
+        "eligible": {"type": "boolean"},
+        "medfee_sumamt": {"type": "string"},
+        "fund_pay_sumamt": {"type": "string"},
+        "psn_cash_pay": {"type": "string"},
+        "explanation": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
+def json_body(schema: dict[str, Any], example: Any = None) -> dict[str, Any]:
+    """``openapi_extra`` for a route that reads its JSON body itself."""
+    content: dict[str, Any] = {"schema": schema}
+    if example is not None:
+        content["example"] = example
+    return {"requestBody": {"required": True, "content": {"application/json": content}}}
+
+
+_DETAIL = {
+    "application/json": {
+        "schema": {
+            "type": "object",
+            "required": ["detail"],
+            "properties": {"detail": {"type": "string"}},
+        }
+    }
+}
+UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "未登录：令牌缺失、无效或已过期", "content": _DETAIL}
+}
+TOO_LARGE: dict[int | str, dict[str, Any]] = {
+    413: {"description": "请求体超过上限（YIBAO_MAX_BODY_BYTES，默认 1 MiB）", "content": _DETAIL}
+}
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {
+        "description": "输入有误：detail[].loc 指出字段，msg 说明原因",
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}
+        },
+    }
+}
+TOO_MANY: dict[int | str, dict[str, Any]] = {
+    429: {
+        "description": "尝试过于频繁：按 Retry-After 秒后再试",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+        "content": _DETAIL,
+    }
+}
