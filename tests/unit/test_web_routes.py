@@ -4,6 +4,8 @@ the real request bodies and every refusal a route can give."""
 from __future__ import annotations
 
 import inspect
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,8 @@ def test_no_route_handler_runs_on_the_event_loop(app: Any) -> None:
 
 def test_every_request_body_has_a_real_schema_and_every_refusal_is_declared(app: Any) -> None:
     doc = app.openapi()
+    for ref in set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(doc))):
+        assert ref in doc.get("components", {}).get("schemas", {}), ref
     for path, methods in doc["paths"].items():
         for method, op in methods.items():
             where = f"{method.upper()} {path}"

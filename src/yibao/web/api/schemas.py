@@ -183,12 +183,33 @@ UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
 TOO_LARGE: dict[int | str, dict[str, Any]] = {
     413: {"description": "请求体超过上限（YIBAO_MAX_BODY_BYTES，默认 1 MiB）", "content": _DETAIL}
 }
+# FastAPI's 422 shape, inline (its own HTTPValidationError component is only emitted when
+# FastAPI adds the 422 itself).
+VALIDATION_ERROR: dict[str, Any] = {
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["loc", "msg", "type"],
+                "properties": {
+                    "loc": {
+                        "type": "array",
+                        "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                    },
+                    "msg": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+            },
+        }
+    },
+}
 INVALID: dict[int | str, dict[str, Any]] = {
     422: {
         "description": "输入有误：detail[].loc 指出字段，msg 说明原因",
-        "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}
-        },
+        "content": {"application/json": {"schema": VALIDATION_ERROR}},
     }
 }
 TOO_MANY: dict[int | str, dict[str, Any]] = {
