@@ -195,7 +195,7 @@ def year_so_far(session: Session, person: Person, today: date) -> YearSoFar:
     ytd = year_to_date(session, person.id, today.year)
     policy = default_registry().get(person.policy_id)
     version = policy.version_on(today) if policy else None
-    cap = version.annual_cap if version else None
+    cap = version.annual_cap.quantize(Decimal("0.01")) if version and version.annual_cap else None
     rows = session.execute(
         select(
             SettlementRecord.setl_date,

@@ -4,6 +4,7 @@ password change and reset, each with its bad input; sessions revoked; CSRF on ev
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from fastapi import FastAPI
 from page_helpers import PASSWORD, PageClient, bind, new_phone, register
 
 from yibao.services.sms import LogSender, MemorySender
-from yibao.web.pages.context import SESSION_COOKIE
+from yibao.web.pages.context import CSRF_COOKIE, SESSION_COOKIE
 
 
 def test_the_home_page_links_every_function_with_its_exact_words(page_client: PageClient) -> None:
@@ -111,6 +112,21 @@ def test_login_goes_back_to_the_page_asked_for_but_never_off_site(
             "/login", {"ident": phone, "password": PASSWORD, "next": target}
         )
         assert response.headers["location"] == landing
+
+
+def test_every_form_carries_the_browsers_csrf_token(
+    page_client: PageClient, bound_citizen: Any
+) -> None:
+    token = page_client.cookies[CSRF_COOKIE]
+    for url in (
+        "/", "/register", "/login", "/account/real-name", "/account/password", "/account/reset",
+        "/account/face", "/voucher", "/estimate",
+    ):  # fmt: skip
+        html = page_client.get(url).text
+        forms = html.count("<form")
+        assert forms, url
+        fields = re.findall(r'name="csrf_token" value="([^"]*)"', html)
+        assert fields == [token] * forms, url
 
 
 def test_every_form_needs_the_csrf_token(page_client: PageClient) -> None:

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +24,15 @@ NOTICE_COOKIE = "yb_notice"
 SESSION_COOKIE = "yb_session"
 CSRF_FIELD = "csrf_token"
 YEAR = 365 * 24 * 3600
+
+
+_csrf_value: ContextVar[str] = ContextVar("yibao_page_csrf", default="")
+
+
+def current_csrf_token() -> str:
+    """The CSRF token of the page being rendered (a template global: macros imported without
+    context, like ``csrf()`` in ``_form.html``, still see it)."""
+    return _csrf_value.get()
 
 
 def lang_of(request: Request) -> str:
@@ -109,6 +119,8 @@ def redirect(
 def base_context(request: Request) -> dict[str, Any]:
     lang = lang_of(request)
     i18n.set_lang(lang)
+    token = csrf_token(request)
+    _csrf_value.set(token)
     return {
         "request": request,
         "lang": lang,
@@ -116,7 +128,7 @@ def base_context(request: Request) -> dict[str, Any]:
         "langs": i18n.LANGS,
         "elder": elder_of(request),
         "csrf_field": CSRF_FIELD,
-        "csrf_token": csrf_token(request),
+        "csrf_token": token,
         "notice": read_notice(request),
         "citizen": getattr(request.state, "citizen", None),
         "path": request.url.path,

@@ -29,6 +29,10 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    from yibao.web.pages.context import CSRF_FIELD, current_csrf_token
+
+    env.globals["csrf_token_value"] = current_csrf_token
+    env.globals["csrf_field_name"] = CSRF_FIELD
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
     )
