@@ -69,6 +69,9 @@ def yibao_home(env: Mapping[str, str] | None = None) -> Path:
     return Path(data).expanduser().absolute() / "yibao"
 
 
+DEFAULT_CLAIM_SECOND_REVIEW_YUAN = 5000
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str
@@ -78,6 +81,9 @@ class Settings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     login_limit_per_address: str = DEFAULT_LOGIN_LIMIT_PER_ADDRESS
     login_limit_per_id: str = DEFAULT_LOGIN_LIMIT_PER_ID
+    # 手工报销 approved above this amount (fen) need a second reviewer
+    # (YIBAO_CLAIM_SECOND_REVIEW_YUAN, default 5000 yuan).
+    claim_second_review_fen: int = DEFAULT_CLAIM_SECOND_REVIEW_YUAN * 100
 
     def __post_init__(self) -> None:
         business_zone(self.timezone)  # a clear error now rather than on the first request
@@ -103,6 +109,9 @@ class Settings:
         body = env.get("YIBAO_MAX_BODY_BYTES") or str(DEFAULT_MAX_BODY_BYTES)
         if not body.strip().isdigit():
             raise ConfigError("YIBAO_MAX_BODY_BYTES 应为正整数（字节数）")
+        second = env.get("YIBAO_CLAIM_SECOND_REVIEW_YUAN") or str(DEFAULT_CLAIM_SECOND_REVIEW_YUAN)
+        if not second.strip().isdigit():
+            raise ConfigError("YIBAO_CLAIM_SECOND_REVIEW_YUAN 应为不小于 0 的整数（元）")
         return cls(
             database_url=url,
             secret_key_file=key_file.expanduser().absolute(),
@@ -112,6 +121,7 @@ class Settings:
             login_limit_per_address=env.get("YIBAO_LOGIN_LIMIT_PER_ADDRESS")
             or DEFAULT_LOGIN_LIMIT_PER_ADDRESS,
             login_limit_per_id=env.get("YIBAO_LOGIN_LIMIT_PER_ID") or DEFAULT_LOGIN_LIMIT_PER_ID,
+            claim_second_review_fen=int(second) * 100,
         )
 
     @property

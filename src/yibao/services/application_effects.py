@@ -45,15 +45,16 @@ def _today(now: datetime) -> date:
     return now.astimezone(SHANGHAI).date()
 
 
-def estimate_claim(session: Session, person: Person, details: Mapping[str, Any]) -> dict[str, str]:
-    """What the fund would pay for a claim, from the person's own year so far (nothing stored)."""
+def claim_case(session: Session, person: Person, details: Mapping[str, Any]) -> Case:
+    """The engine case of a claim: its items on the visit date, the person's own year so far,
+    no personal account (the person already paid the hospital)."""
     from yibao.services.settlement import year_to_date
 
     on = date.fromisoformat(details["visit_date"])
     version = forms.policy_version(person, on)
     med_type = details["claim_type"]
     certified = certified_classes(session, person, on) if med_type == "chronic_outpatient" else []
-    case = Case(
+    return Case(
         policy=version,
         date=on,
         group=person.person_group,
@@ -70,6 +71,11 @@ def estimate_claim(session: Session, person: Person, details: Mapping[str, Any])
         chronic_class=certified[0].chronic_class if certified else None,
         chronic_disease=certified[0].disease_code if certified else None,
     )
+
+
+def estimate_claim(session: Session, person: Person, details: Mapping[str, Any]) -> dict[str, str]:
+    """What the fund would pay for a claim, from the person's own year so far (nothing stored)."""
+    case = claim_case(session, person, details)
     r = settle_case(case)
     return {
         "medfee_sumamt": fmt(r.medfee_sumamt),

@@ -9,15 +9,15 @@ from datetime import date
 from typing import Any
 
 import httpx
-import pytest
+from claim_helpers import NOW, submit_claim
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from staff_helpers import StaffBrowser, policy_upload_text
 
-from yibao.persistence.tables import AuditEntry
-from yibao.services import policy_documents
+from yibao.persistence.tables import AuditEntry, Person
+from yibao.services import audit, claim_review, payments, policy_documents
 from yibao.services.audit import COMMAND_LINE
 from yibao.web.pages.staff.access import StaffAction, StaffPage, _Guard
 
@@ -130,27 +130,46 @@ VALID_FORMS: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
     "/staff/members/{staff_id}/active": lambda ids: {"active": "0"},
     "/staff/policies/upload": lambda ids: {"files": {"file": ("nmg.yaml", LATER_UPLOAD.encode())}},
     "/staff/policies/documents/{document_id}/publish": lambda ids: {},
+    "/staff/claims/{application_id}/decide": lambda ids: {"decision": "approve"},
+    "/staff/payments/batches": lambda ids: {},
+    "/staff/payments/batches/{batch_id}/paid": lambda ids: {},
 }
 COVERED_ELSEWHERE = {"/staff/login", "/staff/setup/password", "/staff/setup/totp"}
 
 
-@pytest.mark.parametrize("role", ["admin"])
 def test_every_state_changing_route_writes_the_audit_log(
     app_client: TestClient,
     signed_in: Callable[..., StaffBrowser],
     session_factory: sessionmaker[Session],
-    role: str,
+    make_person: Callable[..., Person],
+    session: Session,
 ) -> None:
-    posts = sorted({p for m, p, _ in staff_routes(app_client.app) if m == "POST"})
+    guards = {p: g for m, p, g in staff_routes(app_client.app) if m == "POST"}
+    posts = sorted(guards)
     assert set(posts) == set(VALID_FORMS), "add the new route to VALID_FORMS"
     target = signed_in("reviewer")
-    with session_factory() as s, s.begin():
-        draft = policy_documents.upload(s, policy_upload_text(), COMMAND_LINE, date(2026, 1, 1))
-        ids = {"staff_id": str(target.member_id), "document_id": str(draft.document.id)}
+    draft = policy_documents.upload(session, policy_upload_text(), COMMAND_LINE, date(2026, 1, 1))
+    # A claim to decide, an approved one to batch, and a built batch to pay.
+    to_decide = submit_claim(session, make_person(), invoice_no="FP-A")
+    reviewer = claim_review.Reviewer(audit.Actor("cli-reviewer", target.member_id), ())
+    for invoice in ("FP-C", "FP-B"):
+        approved = submit_claim(session, make_person(), invoice_no=invoice)
+        claim_review.approve(session, approved.id, reviewer, second_review_fen=10**12, now=NOW)
+        if invoice == "FP-C":
+            batch = payments.build_batch(session, reviewer.actor, (), NOW)
+    session.commit()
+    ids = {
+        "staff_id": str(target.member_id),
+        "document_id": str(draft.document.id),
+        "application_id": str(to_decide.id),
+        "batch_id": str(batch.id),
+    }
     for path in posts:
         if path in COVERED_ELSEWHERE:
             continue
-        actor = signed_in(role)
+        guard = guards[path]
+        assert guard is not None
+        actor = signed_in(sorted(guard.roles)[0])
         with session_factory() as s:
             before = s.scalar(select(func.count()).select_from(AuditEntry))
         form = VALID_FORMS[path](ids)

@@ -18,6 +18,7 @@ from yibao.persistence.tables.citizens import (
     IdentityCheck,
     VerificationCode,
 )
+from yibao.persistence.tables.claims import ClaimInvoice, ClaimReview, PaymentBatch, PaymentItem
 from yibao.persistence.tables.credentials import PersonCredential
 from yibao.persistence.tables.dashboard_index import settlements_dashboard
 from yibao.persistence.tables.hospital import (
@@ -46,6 +47,8 @@ __all__ = [
     "ChronicCertification",
     "CitizenSession",
     "CitizenUser",
+    "ClaimInvoice",
+    "ClaimReview",
     "CrossRegionFiling",
     "Enrolment",
     "FeeLine",
@@ -56,6 +59,8 @@ __all__ = [
     "NewsArticle",
     "NewsRead",
     "Notice",
+    "PaymentBatch",
+    "PaymentItem",
     "Person",
     "PersonCredential",
     "PolicyDocument",

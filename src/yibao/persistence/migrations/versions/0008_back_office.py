@@ -136,6 +136,73 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_catalog_imports")),
     )
     op.create_index("ix_settlements_dashboard", "settlements", list(DASHBOARD_COLUMNS))
+    _claims_and_payments()
+
+
+def _fk(column: str, table: str, target: str) -> sa.ForeignKeyConstraint:
+    return sa.ForeignKeyConstraint(
+        [column], [f"{target}.id"], name=op.f(f"fk_{table}_{column}_{target}")
+    )
+
+
+def _claims_and_payments() -> None:
+    op.create_table(
+        "claim_reviews",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("application_id", sa.Integer(), nullable=False),
+        sa.Column("staff_id", sa.Integer(), nullable=False),
+        sa.Column("action", sa.String(length=16), nullable=False),
+        sa.Column("amount_fen", sa.BigInteger(), nullable=True),
+        sa.Column("reason", sa.String(length=500), nullable=False),
+        sa.Column("created_at", UTC_TS, nullable=False),
+        sa.CheckConstraint(
+            "action IN ('first_approval', 'approve', 'return', 'reject')",
+            name=op.f("ck_claim_reviews_action"),
+        ),
+        _fk("application_id", "claim_reviews", "applications"),
+        _staff_fk("staff_id", "claim_reviews"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_claim_reviews")),
+    )
+    op.create_index(op.f("ix_claim_reviews_application_id"), "claim_reviews", ["application_id"])
+    op.create_table(
+        "claim_invoices",
+        sa.Column("invoice_no", sa.String(length=30), nullable=False),
+        sa.Column("application_id", sa.Integer(), nullable=False),
+        sa.Column("settlement_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", UTC_TS, nullable=False),
+        _fk("application_id", "claim_invoices", "applications"),
+        _fk("settlement_id", "claim_invoices", "settlements"),
+        sa.PrimaryKeyConstraint("invoice_no", name=op.f("pk_claim_invoices")),
+        sa.UniqueConstraint("application_id", name=op.f("uq_claim_invoices_application_id")),
+    )
+    op.create_table(
+        "payment_batches",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=6), nullable=False),
+        sa.Column("total_fen", sa.BigInteger(), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=False),
+        sa.Column("created_at", UTC_TS, nullable=False),
+        sa.Column("paid_by", sa.Integer(), nullable=True),
+        sa.Column("paid_at", UTC_TS, nullable=True),
+        sa.CheckConstraint("status IN ('built', 'paid')", name=op.f("ck_payment_batches_status")),
+        _staff_fk("created_by", "payment_batches"),
+        _staff_fk("paid_by", "payment_batches"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payment_batches")),
+    )
+    op.create_table(
+        "payment_items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("batch_id", sa.Integer(), nullable=False),
+        sa.Column("application_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("amount_fen", sa.BigInteger(), nullable=False),
+        _fk("application_id", "payment_items", "applications"),
+        _fk("batch_id", "payment_items", "payment_batches"),
+        _fk("person_id", "payment_items", "persons"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payment_items")),
+        sa.UniqueConstraint("application_id", name=op.f("uq_payment_items_application_id")),
+    )
+    op.create_index(op.f("ix_payment_items_batch_id"), "payment_items", ["batch_id"])
 
 
 def _append_only(table: str) -> None:
@@ -158,6 +225,8 @@ def _append_only(table: str) -> None:
 
 
 def downgrade() -> None:
+    for table in ("payment_items", "payment_batches", "claim_invoices", "claim_reviews"):
+        op.drop_table(table)
     op.drop_index("ix_settlements_dashboard", table_name="settlements")
     op.drop_table("catalog_imports")
     op.drop_index(op.f("ix_policy_documents_policy_id"), table_name="policy_documents")

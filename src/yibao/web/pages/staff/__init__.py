@@ -13,10 +13,12 @@ from fastapi.staticfiles import StaticFiles
 from yibao.web.pages.staff import (
     audit_pages,
     catalog_pages,
+    claims,
     dashboard,
     home,
     login,
     members,
+    payments,
     policies,
 )
 from yibao.web.pages.staff.access import (
@@ -27,7 +29,17 @@ from yibao.web.pages.staff.access import (
 )
 
 router = APIRouter(include_in_schema=False)
-for module in (home, login, members, audit_pages, policies, catalog_pages, dashboard):
+for module in (
+    home,
+    login,
+    members,
+    audit_pages,
+    policies,
+    catalog_pages,
+    dashboard,
+    claims,
+    payments,
+):
     router.include_router(module.router, prefix="/staff")
 
 
