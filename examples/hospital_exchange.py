@@ -113,7 +113,7 @@ def visit(h: Hospital, certno: str) -> None:
                 "insutype": insu["insutype"],
                 "begntime": now(),
                 **cert,
-                "ipt_otp_no": "MZ20260001",
+                "ipt_otp_no": "MZ" + psn_no[-6:] + datetime.now().strftime("%H%M%S"),
                 "atddr_no": "D001",
                 "dr_name": "王医生",
                 "dept_code": "A03",
