@@ -4,6 +4,9 @@ A key is ``yb_`` + 40 URL-safe characters, shown once. Only an argon2 hash is st
 the key's first 12 characters (``prefix``) in a unique column to find the row. A verified key
 is remembered in-process (sha256 of the key → key row id), so repeated requests cost one
 indexed lookup and no argon2; a revoked key stops working at once (the row is re-read).
+``yibao institution rotate-key`` relies on this: every server process refuses the old key on
+its next request. A cache that skipped the re-read would have to expire within a few seconds
+(and ``tests/integration/test_cli_new_user.py`` would need a wait of that length).
 """
 
 from __future__ import annotations
