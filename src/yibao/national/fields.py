@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from yibao.domain.shown import shown
 from yibao.national import clock
 from yibao.national.envelope import InterfaceError
 
@@ -59,7 +60,9 @@ def code(
 ) -> str:
     value = text(data, key, path, max_len=6, required=required)
     if value and value not in allowed:
-        raise InterfaceError(f"代码 {value!r} 无效，可用：{', '.join(allowed)}", f"{path}.{key}")
+        raise InterfaceError(
+            f"代码 {shown(value)} 无效，可用：{', '.join(allowed)}", f"{path}.{key}"
+        )
     return value
 
 
