@@ -123,6 +123,7 @@ def test_every_sh_block_of_the_readme_runs_as_pasted(
     for block in sh_blocks:
         if block is make_blocks[0]:
             continue
+        started = time.monotonic()
         script = re.sub(r"\b(localhost|127\.0\.0\.1):8000\b", f"127.0.0.1:{server}", block)
         done = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", script],
@@ -137,6 +138,7 @@ def test_every_sh_block_of_the_readme_runs_as_pasted(
         )
         assert "Traceback" not in done.stdout + done.stderr
         ran += 1
+        print(f"{time.monotonic() - started:6.1f} s  {commands(block)[0][:60]}")
     assert ran >= 4
     assert not (clone / "var" / "yibao.db").with_suffix(".db-journal").exists()
 
