@@ -77,7 +77,7 @@ class _Entry:
 
 
 _cache_lock = threading.Lock()
-_cache: dict[tuple[date, int, datetime | None], list[_Entry]] = {}
+_cache: dict[tuple[str, date, int, datetime | None], list[_Entry]] = {}
 
 
 def _in_force(on: date) -> tuple[ColumnElement[bool], ...]:
@@ -91,7 +91,7 @@ def _entries(session: Session, on: date) -> list[_Entry]:
     count, last = session.execute(
         select(func.count(), func.max(CatalogItem.updated_at)).where(*_in_force(on))
     ).one()
-    key = (on, int(count), last)
+    key = (str(session.get_bind().engine.url), on, int(count), last)
     with _cache_lock:
         cached = _cache.get(key)
     if cached is not None:
