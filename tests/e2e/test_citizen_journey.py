@@ -21,7 +21,13 @@ from yibao.persistence.tables import Person
 from yibao.services import persons
 
 SHOTS = Path(__file__).parents[2] / "test-output" / "screenshots"
-PAGES = ("/", "/voucher", "/me", "/estimate")
+# Every other citizen page, checked at 375 px for sideways scrolling once signed in.
+OTHER_PAGES = (
+    "/account", "/account/real-name", "/account/password", "/account/face",
+    "/account/face/records", "/me/account", "/me/settlements", "/me/year", "/claims",
+    "/filings", "/chronic", "/first-visit", "/card-loss", "/messages", "/applications",
+    "/drugs?q=amxl", "/hospitals", "/news", "/register", "/login",
+)  # fmt: skip
 
 
 def enrolled_person(server: LiveServer) -> tuple[str, str]:
@@ -143,3 +149,12 @@ def test_a_new_user_registers_binds_shows_the_voucher_and_estimates(
     for words in ("统筹基金支付", "个人账户支付", "个人现金支付"):
         assert page.get_by_text(words, exact=True).is_visible()
     shoot(page, f"{mode}-estimate")
+
+    if not elder:
+        for path in OTHER_PAGES:
+            response = page.goto(live_server.url + path)
+            assert response is not None
+            if response.status == 404:
+                continue  # a page not built yet
+            assert response.ok, path
+            no_sideways_scroll(page)

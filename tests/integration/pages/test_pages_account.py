@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from page_helpers import PASSWORD, PageClient, bind, new_phone, register
+from sqlalchemy import update
 
+from yibao.persistence.tables import CitizenSession
 from yibao.services.sms import LogSender, MemorySender
 from yibao.web.pages.context import CSRF_COOKIE, SESSION_COOKIE
 
@@ -284,3 +287,29 @@ def test_language_and_elder_mode_are_remembered(page_client: PageClient) -> None
         ]
         == "/"
     )
+
+
+def test_an_expired_session_is_refused(page_client: PageClient, session_factory: Any) -> None:
+    register(page_client, new_phone())
+    assert page_client.get("/account", follow_redirects=False).status_code == 200
+    with session_factory() as session:
+        session.execute(
+            update(CitizenSession).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+        session.commit()
+    assert page_client.get("/account", follow_redirects=False).headers["location"] == (
+        "/login?next=/account"
+    )
+
+
+def test_a_reset_code_for_an_unknown_number_is_answered_alike_and_sent_nowhere(
+    page_client: PageClient, page_app: FastAPI
+) -> None:
+    phone = new_phone()
+    response = page_client.post_form("/account/reset", {"phone": phone})
+    assert response.status_code == 200
+    assert "如该手机号已注册" in response.text
+    assert phone not in page_app.state.sms_sender.codes
+    bad = page_client.post_form("/account/reset", {"phone": "12"})
+    assert bad.status_code == 400
+    assert 'id="e-phone"' in bad.text
