@@ -66,7 +66,8 @@ def loads(text: str | bytes) -> Any:
     """Decode JSON; :class:`TooDeep` (a ValueError) beyond :data:`MAX_DEPTH` levels."""
     if isinstance(text, bytes):
         text = text.decode("utf-8")
-    if depth(text) > MAX_DEPTH:
+    opening = text.count("[") + text.count("{")  # fewer openings than the limit: no scan
+    if opening > MAX_DEPTH and depth(text) > MAX_DEPTH:
         raise TooDeep(f"JSON 嵌套超过 {MAX_DEPTH} 层")
     return json.loads(text, parse_float=Decimal, parse_int=_integer)
 
