@@ -10,7 +10,10 @@ Importable from any test module or conftest as ``servers`` (pytest puts ``tests/
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -57,6 +61,45 @@ def running_server(app: FastAPI) -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=10)
         app.state.engine.dispose()
+
+
+@contextmanager
+def server_process(settings: Settings, **env: str) -> Iterator[str]:
+    """Serve the app for ``settings`` from a separate uvicorn process (its own interpreter, so
+    its own GIL: what a deployment runs); ``env`` adds ``YIBAO_*`` variables. Yields the base
+    URL; the process is stopped when the block ends."""
+    port = free_port()
+    environment = {
+        **os.environ,
+        "YIBAO_DATABASE_URL": settings.database_url,
+        "YIBAO_SECRET_KEY_FILE": str(settings.secret_key_file),
+        **env,
+    }
+    command = [sys.executable, "-m", "uvicorn", "yibao.web.app:create_app", "--factory"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    process = subprocess.Popen(command, env=environment)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S * 3
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"uvicorn exited with {process.returncode}")
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @dataclass

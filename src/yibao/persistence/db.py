@@ -1,7 +1,8 @@
 """Engines, sessions and transactions for SQLite (default) and PostgreSQL.
 
 SQLite: WAL, ``busy_timeout`` 5 s, foreign keys on, and every transaction starts with
-``BEGIN IMMEDIATE`` so it takes the write lock up front (a deferred ``BEGIN`` that reads
+``BEGIN IMMEDIATE`` (except in sessions from :func:`make_read_session_factory`, which only
+read) so it takes the write lock up front (a deferred ``BEGIN`` that reads
 then writes fails with SQLITE_BUSY at once, whatever the timeout). This uses SQLAlchemy's
 documented recipe: the driver's own transaction handling off (``isolation_level = None``)
 and our ``BEGIN`` emitted in the engine's ``begin`` event.
@@ -28,6 +29,7 @@ T = TypeVar("T")
 
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 SQLITE_BUSY_TIMEOUT_MS = 5000
+READ_ONLY = "yibao_read_only"  # execution option: a SQLite transaction that only reads
 
 
 def _sqlite_file(url: URL) -> Path | None:
@@ -71,13 +73,25 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")  # a WAL reader: never waits for the writer
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for work that only reads. On SQLite their transactions start with a plain
+    (deferred) ``BEGIN``: in WAL mode such a reader sees a consistent snapshot and neither
+    waits for the one writer nor makes it wait, where ``BEGIN IMMEDIATE`` would queue every
+    page view behind every settlement. Do not write in them. Elsewhere: the same as
+    :func:`make_session_factory`."""
+    return sessionmaker(bind=engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
 
 def is_retryable(exc: BaseException) -> bool:

@@ -56,7 +56,10 @@ COMMON = frozenset(
     }
 )
 
-_hasher = PasswordHasher()
+# argon2id with OWASP's parameters (19 MiB, 2 passes, one lane), as for institution keys: one
+# verification keeps one core busy for tens of milliseconds instead of every core for longer.
+# Hashes made with other parameters still verify (they carry their own).
+_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 # At most half the cores verify passwords at once (argon2 is CPU- and memory-hard on purpose):
 # a burst of sign-ins, or of attempts for unknown ID numbers, queues here instead of taking
 # every core from the settlement API.
@@ -108,7 +111,12 @@ def set_password(session: Session, person: Person, password: str) -> None:
 
 
 def login(
-    session_factory: sessionmaker[Session], certno: str, password: str, now: datetime
+    session_factory: sessionmaker[Session],
+    certno: str,
+    password: str,
+    now: datetime,
+    *,
+    reader: sessionmaker[Session] | None = None,
 ) -> Person:
     """The person, or :class:`LoginFailed`. Failures are counted; 5 in a row lock 15 minutes.
 
@@ -116,9 +124,9 @@ def login(
     database transaction is held while argon2 runs, and nothing is written for an ID number
     that has no password. The failure count is one conditional UPDATE, so parallel attempts
     (several workers, PostgreSQL or SQLite) each count: the 5th failure locks, whatever the
-    concurrency.
+    concurrency. ``reader``, if given, makes the sessions for the first lookup (read-only).
     """
-    with session_factory() as session:
+    with (reader or session_factory)() as session:
         person = persons.find_by_certno(session, certno) if certno else None
         cred = session.get(PersonCredential, person.id) if person is not None else None
         digest = cred.password_hash if cred is not None else None

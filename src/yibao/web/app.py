@@ -12,7 +12,7 @@ from yibao import __version__
 from yibao.config import ConfigError, Settings, get_settings, load_secret_key, rate_or_error
 from yibao.domain import voucher
 from yibao.national import clock
-from yibao.persistence.db import make_engine, make_session_factory
+from yibao.persistence.db import make_engine, make_read_session_factory, make_session_factory
 from yibao.services import policy_documents
 from yibao.web import pages
 from yibao.web.api import estimate, fsi, me
@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.read_session_factory = make_read_session_factory(engine)
     with app.state.session_factory() as session:
         policy_documents.refresh_if_ready(session)  # published policy uploads
     try:

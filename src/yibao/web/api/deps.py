@@ -21,7 +21,16 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def current_person(request: Request, session: SessionDep) -> Person:
+def get_read_session(request: Request) -> Iterator[Session]:
+    """A session that only reads (on SQLite it never waits for, or holds up, a writer)."""
+    with request.app.state.read_session_factory() as session:
+        yield session
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
+
+
+def current_person(request: Request, session: ReadSessionDep) -> Person:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     psn_no = None

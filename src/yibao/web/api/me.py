@@ -17,7 +17,7 @@ from yibao.persistence.tables import Enrolment, Institution, SettlementRecord
 from yibao.rules import CaseError, default_registry
 from yibao.services import auth, estimates, ledger, persons
 from yibao.web.api.body import BodyError, field_loc, parse_object, raw_body, validation_error
-from yibao.web.api.deps import CurrentPerson, PageDep, SessionDep
+from yibao.web.api.deps import CurrentPerson, PageDep, ReadSessionDep
 from yibao.web.api.schemas import (
     INVALID,
     LOGIN_SCHEMA,
@@ -82,7 +82,11 @@ def login(request: Request, body: RawBody) -> JSONResponse:
     now = datetime.now(UTC)
     try:
         person = auth.login(
-            request.app.state.session_factory, data["certno"], data["password"], now
+            request.app.state.session_factory,
+            data["certno"],
+            data["password"],
+            now,
+            reader=request.app.state.read_session_factory,
         )
     except auth.LoginFailed:
         return JSONResponse(
@@ -107,7 +111,7 @@ def _enrolment(e: Enrolment) -> dict[str, Any]:
 
 
 @router.get("/me", summary="本人参保信息（证件号、手机号已脱敏）")
-def me(person: CurrentPerson, session: SessionDep) -> dict[str, Any]:
+def me(person: CurrentPerson, session: ReadSessionDep) -> dict[str, Any]:
     policy = default_registry().get(person.policy_id)
     enrolments = session.scalars(
         select(Enrolment).where(Enrolment.person_id == person.id).order_by(Enrolment.begin)
@@ -136,7 +140,7 @@ def me(person: CurrentPerson, session: SessionDep) -> dict[str, Any]:
 @router.get("/me/account", summary="个人账户余额与收支明细", responses=INVALID)
 def account(
     person: CurrentPerson,
-    session: SessionDep,
+    session: ReadSessionDep,
     page: PageDep,
 ) -> dict[str, Any]:
     rows = ledger.transactions(session, person, limit=page.limit, offset=page.offset)
@@ -159,7 +163,7 @@ def account(
 @router.get("/me/settlements", summary="本人的结算记录", responses=INVALID)
 def settlements(
     person: CurrentPerson,
-    session: SessionDep,
+    session: ReadSessionDep,
     page: PageDep,
 ) -> dict[str, Any]:
     rows = session.execute(
@@ -214,7 +218,7 @@ def voucher_token(request: Request, person: CurrentPerson) -> dict[str, Any]:
         **TOO_LARGE,
     },
 )
-def estimate_mine(person: CurrentPerson, session: SessionDep, raw: RawBody) -> JSONResponse:
+def estimate_mine(person: CurrentPerson, session: ReadSessionDep, raw: RawBody) -> JSONResponse:
     try:
         body = parse_object(raw)
     except BodyError as exc:
