@@ -162,13 +162,13 @@ def person_env(
 
 
 def _can_log_in(url: str, certno: str, password: str) -> bool:
-    with session_on(url) as s:
-        try:
-            auth.login(s, certno, password, datetime.now(UTC))
-        except auth.LoginFailed:
-            return False
-        finally:
-            s.commit()
+    engine = make_engine(url)
+    try:
+        auth.login(make_session_factory(engine), certno, password, datetime.now(UTC))
+    except auth.LoginFailed:
+        return False
+    finally:
+        engine.dispose()
     return True
 
 

@@ -6,7 +6,7 @@ import importlib.util
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from yibao.services import auth, catalog, demo, institutions, ledger, persons
 
@@ -33,7 +33,9 @@ def test_the_demo_data_has_the_readme_hospital_patient_citizen_and_codes(session
     assert patient is not None
     assert (patient.name, patient.policy_id) == ("李四", "national-employee")
     assert ledger.balance_fen(session, patient) == 30000
-    citizen = auth.login(session, demo.CITIZEN_CERTNO, demo.CITIZEN_PASSWORD, datetime.now(UTC))
+    session.commit()  # sign-in uses sessions of its own (and must not wait for this one)
+    factory = sessionmaker(bind=session.get_bind(), expire_on_commit=False)
+    citizen = auth.login(factory, demo.CITIZEN_CERTNO, demo.CITIZEN_PASSWORD, datetime.now(UTC))
     assert citizen.name == "王芳"
     for code, name, _cnt, _price in exchange_fees():
         item = catalog.lookup(session, code, date.today())
