@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from yibao.persistence.tables import Application, Person
+from yibao.persistence.tables.citizens import CitizenUser, IdentityCheck
 from yibao.services import applications
 from yibao.services.applications import Upload
 
@@ -37,3 +38,31 @@ def submit_claim(session: Session, person: Person, **overrides: Any) -> Applicat
     }
     form.update(overrides)
     return applications.submit(session, person, "claim", form, FILES, now=NOW)
+
+
+def pending_application(session: Session, person: Person, kind: str) -> Application:
+    """An application of ``kind`` waiting for review (stored directly: the queues' tests
+    reject it, which changes nothing else)."""
+    app = Application(
+        person_id=person.id, kind=kind, status="submitted", details="{}", reason="",
+        created_at=NOW, updated_at=NOW,
+    )  # fmt: skip
+    session.add(app)
+    session.flush()
+    return app
+
+
+def manual_identity_check(session: Session, person: Person) -> IdentityCheck:
+    user = CitizenUser(
+        phone_ciphertext=b"x", phone_hash=f"h{person.id}", password_hash="x",
+        person_id=person.id, failed_logins=0,
+    )  # fmt: skip
+    session.add(user)
+    session.flush()
+    check = IdentityCheck(
+        user_id=user.id, verifier="none", result="manual_review", message="已转人工审核",
+        id_photo="0" * 32 + ".png", selfie="1" * 32 + ".png", created_at=NOW,
+    )  # fmt: skip
+    session.add(check)
+    session.flush()
+    return check

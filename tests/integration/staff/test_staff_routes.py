@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 import httpx
-from claim_helpers import NOW, submit_claim
+from claim_helpers import NOW, manual_identity_check, pending_application, submit_claim
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -133,6 +133,11 @@ VALID_FORMS: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
     "/staff/claims/{application_id}/decide": lambda ids: {"decision": "approve"},
     "/staff/payments/batches": lambda ids: {},
     "/staff/payments/batches/{batch_id}/paid": lambda ids: {},
+    "/staff/queues/{kind}/{application_id}/decide": lambda ids: {
+        "decision": "reject",
+        "reason": "材料不全",
+    },
+    "/staff/identity/{check_id}/decide": lambda ids: {"decision": "reject", "reason": "不是同一人"},
 }
 COVERED_ELSEWHERE = {"/staff/login", "/staff/setup/password", "/staff/setup/totp"}
 
@@ -157,12 +162,16 @@ def test_every_state_changing_route_writes_the_audit_log(
         claim_review.approve(session, approved.id, reviewer, second_review_fen=10**12, now=NOW)
         if invoice == "FP-C":
             batch = payments.build_batch(session, reviewer.actor, (), NOW)
+    filing = pending_application(session, make_person(), "cross_region_filing")
+    check = manual_identity_check(session, make_person())
     session.commit()
     ids = {
         "staff_id": str(target.member_id),
         "document_id": str(draft.document.id),
         "application_id": str(to_decide.id),
         "batch_id": str(batch.id),
+        "check_id": str(check.id),
+        "kind": "cross_region_filing",
     }
     for path in posts:
         if path in COVERED_ELSEWHERE:
@@ -174,6 +183,8 @@ def test_every_state_changing_route_writes_the_audit_log(
             before = s.scalar(select(func.count()).select_from(AuditEntry))
         form = VALID_FORMS[path](ids)
         files = form.pop("files", None)
+        if path.startswith("/staff/queues/"):
+            ids = {**ids, "application_id": str(filing.id)}
         r = actor.post(_url(path, ids), form, files=files)
         assert r.status_code in (200, 303), (path, r.text[:300])
         with session_factory() as s:

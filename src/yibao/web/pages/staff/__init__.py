@@ -20,6 +20,7 @@ from yibao.web.pages.staff import (
     members,
     payments,
     policies,
+    queues,
 )
 from yibao.web.pages.staff.access import (
     CsrfRejected,
@@ -39,6 +40,7 @@ for module in (
     dashboard,
     claims,
     payments,
+    queues,
 ):
     router.include_router(module.router, prefix="/staff")
 
