@@ -16,6 +16,7 @@ from sqlalchemy import update
 from yibao.persistence.tables import CitizenSession
 from yibao.services.sms import LogSender, MemorySender
 from yibao.web.pages.context import CSRF_COOKIE, SESSION_COOKIE
+from yibao.web.ratelimit import LoginLimits
 
 
 def test_the_home_page_links_every_function_with_its_exact_words(page_client: PageClient) -> None:
@@ -313,3 +314,17 @@ def test_a_reset_code_for_an_unknown_number_is_answered_alike_and_sent_nowhere(
     bad = page_client.post_form("/account/reset", {"phone": "12"})
     assert bad.status_code == 400
     assert 'id="e-phone"' in bad.text
+
+
+def test_sign_in_and_codes_are_limited_per_address(page_app: FastAPI, new_client: Any) -> None:
+    page_app.state.login_limits = LoginLimits.of((3, 60), (10, 300))
+    browser: PageClient = new_client()
+    for _ in range(3):
+        response = browser.post_form("/login", {"ident": new_phone(), "password": "whatever-1"})
+        assert response.status_code == 400
+    limited = browser.post_form("/login", {"ident": new_phone(), "password": "whatever-1"})
+    assert limited.status_code == 429
+    assert "尝试过于频繁" in limited.text
+    code = browser.post_form("/account/reset", {"phone": new_phone()})
+    assert code.status_code == 400
+    assert "尝试过于频繁" in code.text

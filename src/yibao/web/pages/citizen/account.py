@@ -15,12 +15,26 @@ from yibao.web.pages.deps import CitizenDep, FormDep, MaybeCitizenDep, pages_rou
 from yibao.web.pages.forms import FormErrors, require, text, values_of
 from yibao.web.pages.i18n import gettext
 from yibao.web.pages.templating import render
+from yibao.web.ratelimit import retry_after
 
 router = pages_router()
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _too_fast(request: Request, who: str, errors: FormErrors) -> bool:
+    """Sign-in and code limits per client address and per phone/ID number (the app's
+    ``login_limits``, YIBAO_LOGIN_LIMIT_PER_*); True (and a message) if this try must wait."""
+    address = request.client.host if request.client else "unknown"
+    wait = request.app.state.login_limits.wait(address, who)
+    if wait:
+        errors.setdefault(
+            "_form",
+            gettext("尝试过于频繁，请 {seconds} 秒后再试").format(seconds=retry_after(wait)),
+        )
+    return bool(wait)
 
 
 def _signed_in(request: Request, session: SessionDep, user_id: int, target: str) -> Response:
@@ -93,6 +107,13 @@ def login(request: Request, session: SessionDep, form: FormDep) -> Response:
     target = local_path(text(form, "next", 300))
     if not password:
         errors.add("password", "请填写密码")
+    if not errors and _too_fast(request, ident, errors):
+        return render(
+            request,
+            "account/login.html",
+            {"title": "登录", "errors": errors, "values": values_of(form, "ident"), "next": target},
+            status_code=429,
+        )
     if not errors:
         try:
             user = citizens.login(session, ident, password, _now())
@@ -226,7 +247,7 @@ def reset_page(request: Request) -> HTMLResponse:
 def send_code(request: Request, session: SessionDep, form: FormDep) -> Response:
     errors = FormErrors()
     phone = require(form, errors, "phone", "手机号", 20)
-    if not errors:
+    if not errors and not _too_fast(request, phone, errors):
         try:
             citizens.send_reset_code(session, phone, _now(), request.app.state.sms_sender)
         except InvalidInput as exc:
@@ -258,7 +279,7 @@ def reset_password(request: Request, session: SessionDep, form: FormDep) -> Resp
         errors.add("password", "请填写新密码")
     if not confirm:
         errors.add("confirm", "请再次输入密码")
-    if not errors:
+    if not errors and not _too_fast(request, phone, errors):
         try:
             citizens.reset_password(session, phone, code, new, confirm, _now())
         except InvalidInput as exc:
