@@ -15,7 +15,8 @@
 - ``YIBAO_CLOCK_SKEW_SECONDS``: how far a visit, admission or discharge time may lie ahead
   of the server's clock (the hospital's clock may run fast); default 300.
 - ``YIBAO_MAX_BODY_BYTES``: the largest request body any route accepts (413 beyond it);
-  default 1048576 (1 MiB).
+  default 1048576 (1 MiB). ``YIBAO_MAX_UPLOAD_BYTES``: the same for form uploads
+  (``multipart/form-data``: photos and scans); default 16777216 (16 MiB).
 - ``YIBAO_LOGIN_LIMIT_PER_ADDRESS`` / ``YIBAO_LOGIN_LIMIT_PER_ID``: sign-in attempts allowed
   per client address and per ID number, as ``attempts/seconds``; defaults ``20/60`` and
   ``10/300``. Beyond them: 429 with ``Retry-After``. Counted in each worker's memory.
@@ -40,6 +41,7 @@ SECRET_KEY_FILE_NAME = "secret.key"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_CLOCK_SKEW_SECONDS = 300
 DEFAULT_MAX_BODY_BYTES = 1 << 20
+DEFAULT_MAX_UPLOAD_BYTES = 16 << 20
 DEFAULT_LOGIN_LIMIT_PER_ADDRESS = "20/60"
 DEFAULT_LOGIN_LIMIT_PER_ID = "10/300"
 _MASTER_KEY_BYTES = 32
@@ -79,6 +81,7 @@ class Settings:
     timezone: str = DEFAULT_TIMEZONE
     clock_skew_seconds: int = DEFAULT_CLOCK_SKEW_SECONDS
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     login_limit_per_address: str = DEFAULT_LOGIN_LIMIT_PER_ADDRESS
     login_limit_per_id: str = DEFAULT_LOGIN_LIMIT_PER_ID
     # 手工报销 approved above this amount (fen) need a second reviewer
@@ -91,6 +94,8 @@ class Settings:
             raise ConfigError("YIBAO_CLOCK_SKEW_SECONDS 应为 0 到 86400 之间的整数")
         if self.max_body_bytes < 1:
             raise ConfigError("YIBAO_MAX_BODY_BYTES 应为正整数（字节数）")
+        if self.max_upload_bytes < 1:
+            raise ConfigError("YIBAO_MAX_UPLOAD_BYTES 应为正整数（字节数）")
         for name, value in (
             ("YIBAO_LOGIN_LIMIT_PER_ADDRESS", self.login_limit_per_address),
             ("YIBAO_LOGIN_LIMIT_PER_ID", self.login_limit_per_id),
@@ -109,6 +114,9 @@ class Settings:
         body = env.get("YIBAO_MAX_BODY_BYTES") or str(DEFAULT_MAX_BODY_BYTES)
         if not body.strip().isdigit():
             raise ConfigError("YIBAO_MAX_BODY_BYTES 应为正整数（字节数）")
+        uploads = env.get("YIBAO_MAX_UPLOAD_BYTES") or str(DEFAULT_MAX_UPLOAD_BYTES)
+        if not uploads.strip().isdigit():
+            raise ConfigError("YIBAO_MAX_UPLOAD_BYTES 应为正整数（字节数）")
         second = env.get("YIBAO_CLAIM_SECOND_REVIEW_YUAN") or str(DEFAULT_CLAIM_SECOND_REVIEW_YUAN)
         if not second.strip().isdigit():
             raise ConfigError("YIBAO_CLAIM_SECOND_REVIEW_YUAN 应为不小于 0 的整数（元）")
@@ -118,6 +126,7 @@ class Settings:
             timezone=env.get("YIBAO_TIMEZONE") or DEFAULT_TIMEZONE,
             clock_skew_seconds=int(skew),
             max_body_bytes=int(body),
+            max_upload_bytes=int(uploads),
             login_limit_per_address=env.get("YIBAO_LOGIN_LIMIT_PER_ADDRESS")
             or DEFAULT_LOGIN_LIMIT_PER_ADDRESS,
             login_limit_per_id=env.get("YIBAO_LOGIN_LIMIT_PER_ID") or DEFAULT_LOGIN_LIMIT_PER_ID,

@@ -25,6 +25,7 @@ ESTIMATE = "/api/v1/settlements/estimate"
 LOGIN = "/api/v1/auth/login"
 MY_ESTIMATE = "/api/v1/me/estimate"
 LIMIT = 512 * 1024  # above the 200 KB of the 100,000-deep array below
+UPLOAD_LIMIT = 2 * LIMIT
 
 
 def case(**item: Any) -> dict[str, Any]:
@@ -43,7 +44,10 @@ def case(**item: Any) -> dict[str, Any]:
 @pytest.fixture
 def settings(migrated_url: str, secret_key_file: Path) -> Settings:
     return Settings(
-        database_url=migrated_url, secret_key_file=secret_key_file, max_body_bytes=LIMIT
+        database_url=migrated_url,
+        secret_key_file=secret_key_file,
+        max_body_bytes=LIMIT,
+        max_upload_bytes=UPLOAD_LIMIT,
     )
 
 
@@ -149,6 +153,16 @@ def test_a_streamed_body_without_content_length_is_cut_off_at_the_limit(
         r = httpx.post(f"{url}{ESTIMATE}", content=chunks(), timeout=30)
     assert r.status_code == 413
     assert "content-length" not in r.request.headers
+
+
+def test_form_uploads_have_their_own_larger_limit(client: TestClient) -> None:
+    photo = {"file": ("photo.jpg", b"\xff" * (LIMIT + 1), "image/jpeg")}
+    r = client.post("/api/v1/settlements/estimate", files=photo)
+    assert r.status_code == 422  # past the JSON limit, within the upload one: the route answers
+    photo = {"file": ("photo.jpg", b"\xff" * (UPLOAD_LIMIT + 1), "image/jpeg")}
+    r = client.post("/api/v1/settlements/estimate", files=photo)
+    assert r.status_code == 413
+    assert str(UPLOAD_LIMIT) in r.json()["detail"]
 
 
 def test_a_body_under_the_limit_still_works(client: TestClient) -> None:

@@ -47,8 +47,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rate_or_error(settings.login_limit_per_address, "YIBAO_LOGIN_LIMIT_PER_ADDRESS"),
         rate_or_error(settings.login_limit_per_id, "YIBAO_LOGIN_LIMIT_PER_ID"),
     )
-    # Every route, /fsi/api included: 413 past YIBAO_MAX_BODY_BYTES, counted while streaming.
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Every route, /fsi/api included: 413 past YIBAO_MAX_BODY_BYTES (YIBAO_MAX_UPLOAD_BYTES for
+    # form uploads), counted while streaming.
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     app.state.token_key = (
         hmac.new(master, b"yibao/app-token/v1", hashlib.sha256).digest() if master else b""
     )

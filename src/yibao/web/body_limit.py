@@ -3,7 +3,9 @@
 It answers at once when ``Content-Length`` says too much, and otherwise counts the bytes as
 the application reads them (chunked uploads have no ``Content-Length``): the moment the count
 passes the limit, reading stops and the client gets 413. Every route is covered, whatever it
-does with its body, because the check sits below the framework.
+does with its body, because the check sits below the framework. Form uploads
+(``multipart/form-data``: the photos and scans of the citizen pages) have their own, larger
+limit; every other body (JSON above all) has the general one.
 """
 
 from __future__ import annotations
@@ -22,21 +24,25 @@ class BodyTooLarge(HTTPException):
 
 
 def too_large_message(limit: int) -> str:
-    return f"请求体过大：上限 {limit} 字节（YIBAO_MAX_BODY_BYTES）"
+    return f"请求体过大：上限 {limit} 字节"
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_upload_bytes = max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(send)
+        content_type = _header(scope, b"content-type") or ""
+        upload = content_type.lower().startswith("multipart/form-data")
+        limit = self.max_upload_bytes if upload else self.max_bytes
+        declared = _header(scope, b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._refuse(send, limit)
             return
         received = 0
         started = False
@@ -46,8 +52,8 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                if received > limit:
+                    raise BodyTooLarge(limit)
             return message
 
         async def watching_send(message: Message) -> None:
@@ -61,10 +67,10 @@ class BodySizeLimit:
         except BodyTooLarge:
             if started:
                 raise
-            await self._refuse(send)
+            await self._refuse(send, limit)
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"detail": too_large_message(self.max_bytes)}, ensure_ascii=False)
+    async def _refuse(self, send: Send, limit: int) -> None:
+        body = json.dumps({"detail": too_large_message(limit)}, ensure_ascii=False)
         data = body.encode()
         await send(
             {
@@ -80,9 +86,8 @@ class BodySizeLimit:
         await send({"type": "http.response.body", "body": data})
 
 
-def _content_length(scope: Scope) -> int | None:
+def _header(scope: Scope, wanted: bytes) -> str | None:
     for name, value in scope.get("headers", []):
-        if name == b"content-length":
-            text = value.decode("latin-1").strip()
-            return int(text) if text.isdigit() else None
+        if name == wanted:
+            return str(value.decode("latin-1").strip())
     return None
