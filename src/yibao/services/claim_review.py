@@ -37,7 +37,7 @@ from yibao.persistence.tables import (
 from yibao.rules import settle_case
 from yibao.rules.result import Result
 from yibao.services import application_effects as effects
-from yibao.services import applications, audit, persons, staff
+from yibao.services import applications, audit, persons, smart_audit, staff
 from yibao.services import settlement as settlement_service
 from yibao.services.errors import Conflict, InvalidInput, NotFound
 
@@ -376,6 +376,9 @@ def queue(
             continue
         estimate = to_fen_str(details.get("estimate", {}).get("fund_pay_sumamt", "0"))
         if f.min_amount_fen is not None and estimate < f.min_amount_fen:
+            continue
+        details["audit_flags"] = smart_audit.flags_for(session, app, person)
+        if f.flagged_only and not details["audit_flags"]:
             continue
         out.append((app, person, details, age))
     return out

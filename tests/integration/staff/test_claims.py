@@ -296,3 +296,20 @@ def test_a_region_limited_reviewer_sees_only_claims_of_their_regions(
     assert detail.status_code == 200
     assert "结算测算" in detail.text
     assert "统筹基金" in detail.text
+
+
+def test_the_queue_shows_the_audit_flags_and_filters_on_them(
+    signed_in: Callable[..., StaffBrowser], make_person: Callable[..., Person], session: Session
+) -> None:
+    # The citizen side refuses one person's second claim for an invoice; two persons can.
+    twice = [submit_claim(session, make_person(), invoice_no="FP-DUP") for _ in range(2)]
+    clean = submit_claim(session, make_person(), invoice_no="FP-CLEAN")
+    session.commit()
+    reviewer = signed_in("reviewer")
+    flagged = reviewer.get("/staff/claims?flagged=1")
+    assert "DUP_INVOICE" in flagged.text
+    assert f'href="/staff/claims/{twice[0].id}"' in flagged.text
+    assert f'href="/staff/claims/{clean.id}"' not in flagged.text
+    detail = reviewer.get(f"/staff/claims/{twice[1].id}")
+    assert "智能审核提示" in detail.text
+    assert "TWO_PLACES" not in detail.text  # same hospital, same day: not two places

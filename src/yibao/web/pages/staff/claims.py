@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from yibao.domain.money import from_fen
 from yibao.persistence.tables import ApplicationFile
-from yibao.services import applications, claim_review, persons
+from yibao.services import applications, claim_review, persons, smart_audit
 from yibao.services.errors import NotFound, ServiceError
 from yibao.services.materials import CLAIM_TYPES
 from yibao.web.pages.staff.access import (
@@ -45,6 +45,7 @@ def claim_queue(
     region: str = "",
     min_age: str = "",
     min_amount: str = "",
+    flagged: str = "",
 ) -> Response:
     errors: dict[str, str] = {}
     if claim_type and claim_type not in CLAIM_TYPES:
@@ -58,6 +59,7 @@ def claim_queue(
         region=region if "region" not in errors else "",
         min_age_days=age,
         min_amount_fen=None if amount is None else amount * 100,
+        flagged_only=flagged == "1",
     )
     with transaction(request) as session:
         rows = [] if errors else claim_review.queue(session, ctx.regions, f, now())
@@ -93,6 +95,7 @@ def _detail(
         if app.status in claim_review.REVIEWABLE:
             result = claim_review.engine_result(session, person, app)
         files = applications.files_of(session, app)
+        details["audit_flags"] = smart_audit.flags_for(session, app, person)
         timeline = applications.timeline(session, app)
         reviews = claim_review.reviews_of(session, app)
         masked = persons.masked_certno(person)

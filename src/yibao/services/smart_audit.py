@@ -1,0 +1,240 @@
+"""智能审核: rules run on every claim, each with a code, a Chinese explanation and parameters
+kept as data (``yibao/data/audit-rules.json``). A rule reads :class:`ClaimFacts` (gathered
+from the database by :func:`facts_of`) and returns a flag message, or None.
+
+The rules: the same invoice claimed twice; not enrolled on the visit date, or the visit after
+death; an excluded cause; past the claim deadline; readmission to the same institution within
+N days; items restricted by sex or age (the catalog's restrictions); amounts that do not add
+up; the same person at two institutions at once.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from yibao.domain.money import to_fen
+from yibao.persistence.tables import Application, Institution, Person, Visit
+from yibao.services import application_forms, catalog, persons
+
+
+@dataclass(frozen=True, slots=True)
+class RestrictedItem:
+    name: str
+    sex_limit: str | None
+    min_age: int | None
+    max_age: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimFacts:
+    visit_date: date
+    submitted_on: date
+    claim_type: str
+    institution_name: str
+    invoice_no: str
+    item_names: tuple[str, ...]
+    items_total_fen: int
+    medfee_fen: int  # the engine's 医疗费总额 for the claim
+    sex: str
+    age: int
+    enrolled: bool
+    death_date: date | None = None
+    deadline_months: int | None = None
+    other_claims_same_invoice: int = 0
+    # (date, institution name) of the person's other inpatient claims and hospital visits
+    other_inpatient: tuple[tuple[date, str], ...] = ()
+    # (begin, end, institution name) of the person's other visits and claims
+    other_visits: tuple[tuple[date, date, str], ...] = ()
+    restricted: tuple[RestrictedItem, ...] = field(default=())
+
+
+Rule = Callable[[ClaimFacts, Mapping[str, Any]], str | None]
+
+
+def dup_invoice(f: ClaimFacts, p: Mapping[str, Any]) -> str | None:
+    if f.other_claims_same_invoice:
+        return f"发票 {f.invoice_no} 另有 {f.other_claims_same_invoice} 件报销申请"
+    return None
+
+
+def not_enrolled(f: ClaimFacts, p: Mapping[str, Any]) -> str | None:
+    return None if f.enrolled else f"{f.visit_date} 不在参保期内"
+
+
+def after_death(f: ClaimFacts, p: Mapping[str, Any]) -> str | None:
+    if f.death_date is not None and f.visit_date > f.death_date:
+        return f"就诊日期 {f.visit_date} 晚于死亡日期 {f.death_date}"
+    return None
+
+
+def excluded_cause(f: ClaimFacts, p: Mapping[str, Any]) -> str | None:
+    text = " ".join((f.institution_name, *f.item_names))
+    hits = [k for k in p.get("keywords", ()) if k in text]
+    return f"涉及不予支付的情形：{'、'.join(hits)}" if hits else None
+
+
+def past_deadline(f: ClaimFacts, p: Mapping[str, Any]) -> str | None:
+    months = f.deadline_months if f.deadline_months is not None else p.get("default_months")
+    if months is None:
+        return None
+    last = application_forms.add_months(f.visit_date, int(months))
+    if f.submitted_on > last:
+        return f"费用发生后 {months} 个月内应申请（截止 {last}），{f.submitted_on} 才提交"
+    return None
+
+
+def readmission(f: ClaimFacts, p: Mapping[str, Any]) -> str | None:
+    if f.claim_type != "inpatient":
+        return None
+    days = int(p.get("days", 15))
+    for when, where in f.other_inpatient:
+        if where == f.institution_name and 0 < (f.visit_date - when).days <= days:
+            return f"{days} 天内在{where}再次住院（上次 {when}）"
+    return None
+
+
+def sex_age_limit(f: ClaimFacts, p: Mapping[str, Any]) -> str | None:
+    out = []
+    for item in f.restricted:
+        if item.sex_limit and item.sex_limit != f.sex:
+            out.append(f"{item.name}限{'男' if item.sex_limit == 'male' else '女'}性")
+        if item.min_age is not None and f.age < item.min_age:
+            out.append(f"{item.name}限 {item.min_age} 岁以上")
+        if item.max_age is not None and f.age > item.max_age:
+            out.append(f"{item.name}限 {item.max_age} 岁以下")
+    return f"与参保人（{f.age} 岁）不符：{'；'.join(out)}" if out else None
+
+
+def amounts_mismatch(f: ClaimFacts, p: Mapping[str, Any]) -> str | None:
+    if abs(f.items_total_fen - f.medfee_fen) > int(p.get("tolerance_fen", 0)):
+        return (
+            f"明细合计 {Decimal(f.items_total_fen) / 100:.2f} 元，"
+            f"医疗费总额 {Decimal(f.medfee_fen) / 100:.2f} 元"
+        )
+    return None
+
+
+def two_places(f: ClaimFacts, p: Mapping[str, Any]) -> str | None:
+    for begin, end, where in f.other_visits:
+        if where != f.institution_name and begin <= f.visit_date <= end:
+            return f"{f.visit_date} 同时在{where}就诊（{begin} 至 {end}）"
+    return None
+
+
+RULES: dict[str, Rule] = {
+    "DUP_INVOICE": dup_invoice,
+    "NOT_ENROLLED": not_enrolled,
+    "AFTER_DEATH": after_death,
+    "EXCLUDED_CAUSE": excluded_cause,
+    "PAST_DEADLINE": past_deadline,
+    "READMISSION": readmission,
+    "SEX_AGE_LIMIT": sex_age_limit,
+    "AMOUNTS_MISMATCH": amounts_mismatch,
+    "TWO_PLACES": two_places,
+}
+
+
+@functools.cache
+def rule_table() -> dict[str, dict[str, Any]]:
+    text = resources.files("yibao").joinpath("data/audit-rules.json").read_text("utf-8")
+    table: dict[str, dict[str, Any]] = json.loads(text)["rules"]
+    missing = set(RULES) ^ set(table)
+    if missing:
+        raise RuntimeError(f"audit-rules.json and the rule functions differ: {sorted(missing)}")
+    return table
+
+
+def run(f: ClaimFacts, table: Mapping[str, Mapping[str, Any]] | None = None) -> list[str]:
+    """``["CODE 说明：详情", ...]`` for every enabled rule that fires."""
+    table = table or rule_table()
+    flags = []
+    for code, rule in RULES.items():
+        spec = table[code]
+        if not spec.get("enabled", True):
+            continue
+        message = rule(f, spec.get("params", {}))
+        if message:
+            flags.append(f"{code} {spec['label']}：{message}")
+    return flags
+
+
+def facts_of(session: Session, app: Application, person: Person) -> ClaimFacts:
+    d: dict[str, Any] = json.loads(app.details)
+    visit_date = date.fromisoformat(d["visit_date"])
+    invoice = str(d.get("invoice_no", "")).upper()
+    same_invoice = 0
+    for raw, status in session.execute(
+        select(Application.details, Application.status).where(
+            Application.kind == "claim", Application.id != app.id
+        )
+    ):
+        if status != "rejected" and str(json.loads(raw).get("invoice_no", "")).upper() == invoice:
+            same_invoice += 1
+    other_inpatient: list[tuple[date, str]] = []
+    other_visits: list[tuple[date, date, str]] = []
+    for raw in session.scalars(
+        select(Application.details).where(
+            Application.kind == "claim",
+            Application.person_id == person.id,
+            Application.id != app.id,
+            Application.status != "rejected",
+        )
+    ):
+        od = json.loads(raw)
+        when, where = date.fromisoformat(od["visit_date"]), od.get("institution_name", "")
+        other_visits.append((when, when, where))
+        if od.get("claim_type") == "inpatient":
+            other_inpatient.append((when, where))
+    for v, where in session.execute(
+        select(Visit, Institution.name)
+        .join(Institution, Institution.id == Visit.institution_id)
+        .where(Visit.person_id == person.id, Visit.ipt_otp_no != f"CLAIM{app.id}")
+    ).all():
+        begin, end = v.begntime.date(), (v.endtime or v.begntime).date()
+        other_visits.append((begin, end, where))
+        if v.kind == "inpatient":
+            other_inpatient.append((begin, where))
+    restricted = []
+    for item in d.get("items", []):
+        found = catalog.search(session, item["name"], limit=1, on_date=visit_date)
+        hit = next((c for c in found if c.name == item["name"]), None)
+        if hit is not None and (
+            hit.sex_limit or hit.min_age is not None or hit.max_age is not None
+        ):
+            restricted.append(RestrictedItem(hit.name, hit.sex_limit, hit.min_age, hit.max_age))
+    total = sum(to_fen(Decimal(i["amount"])) for i in d.get("items", []))
+    medfee = to_fen(Decimal(d.get("estimate", {}).get("medfee_sumamt", "0")))
+    version = application_forms.policy_version(person, visit_date)
+    return ClaimFacts(
+        visit_date=visit_date,
+        submitted_on=app.created_at.date(),
+        claim_type=d.get("claim_type", ""),
+        institution_name=d.get("institution_name", ""),
+        invoice_no=invoice,
+        item_names=tuple(i["name"] for i in d.get("items", [])),
+        items_total_fen=total,
+        medfee_fen=medfee,
+        sex=person.sex,
+        age=persons.age_on(person, visit_date),
+        enrolled=persons.enrolment_on(session, person, visit_date) is not None,
+        death_date=person.death_date,
+        deadline_months=version.claim_deadline_months,
+        other_claims_same_invoice=same_invoice,
+        other_inpatient=tuple(other_inpatient),
+        other_visits=tuple(other_visits),
+        restricted=tuple(restricted),
+    )
+
+
+def flags_for(session: Session, app: Application, person: Person) -> list[str]:
+    return run(facts_of(session, app, person))
