@@ -154,3 +154,15 @@ def test_every_block_of_the_readme_names_its_language() -> None:
     languages = [lang for lang, _text in blocks()]
     assert "" not in languages
     assert "jsonc" not in languages  # JSON with comments cannot be pasted
+
+
+def test_every_relative_link_of_the_readme_exists_in_a_clone() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert "../" not in text  # nothing outside the clone, linked or quoted as a path
+    links = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text)
+    local = [link for link in links if "://" not in link and not link.startswith("mailto:")]
+    assert local
+    for link in local:
+        target = (ROOT / link).resolve()
+        assert target.is_relative_to(ROOT), f"{link} points outside the repository"
+        assert target.exists(), f"{link} does not exist"
