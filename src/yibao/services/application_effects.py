@@ -235,3 +235,111 @@ def standing(session: Session, person: Person, on: date) -> list[Standing]:
         for c in certified_classes(session, person, on)
     ]
     return rows
+
+
+# -- what a settlement takes from approved applications ----------------------------------------
+
+# One statement, joined through the visit being settled, so the hot path can send it in the
+# same round trip as its other reads: (kind, type or class, region or disease, hospital, begin,
+# end) for every filing and certification of the visit's person (a handful of rows, found by
+# the person_id indexes).
+STANDING_BY_VISIT_SQL = """
+SELECT 'filing', f.filing_type, f.destination_region, f.institution_code, f."begin", f."end"
+FROM cross_region_filings f JOIN visits v ON v.person_id = f.person_id
+WHERE v.mdtrt_id = :mdtrt_id AND v.institution_id = :institution_id
+UNION ALL
+SELECT 'chronic', c.chronic_class, c.disease_code, NULL, c."begin", c."end"
+FROM chronic_certifications c JOIN visits v ON v.person_id = c.person_id
+WHERE v.mdtrt_id = :mdtrt_id AND v.institution_id = :institution_id"""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseTerms:
+    """The parts of an engine case that approved applications may change."""
+
+    route: str
+    at_first_visit_hospital: bool
+    chronic_class: str | None
+    chronic_disease: str | None
+
+
+def _day(value: date | str | None) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def apply_standing(
+    rows: list[tuple[Any, ...]],
+    terms: CaseTerms,
+    *,
+    on: date,
+    person_region: str,
+    institution_code: str,
+    institution_region: str,
+    engine_med: str,
+    visit_disease: str | None,
+) -> CaseTerms:
+    """The case terms after the person's filings and certifications in force on ``on``:
+
+    - at a hospital outside the person's city that an approved 异地就医备案 covers, the
+      first-visit-hospital rule does not apply, and a referral filing settles a normal stay
+      as 转外地就医 (route ``transfer_out``, the policy's rate for it);
+    - a chronic outpatient visit is settled under the certified class (and disease) instead
+      of what the hospital sent: the one certified for the visit's disease, else the first.
+    """
+    route, at_first = terms.route, terms.at_first_visit_hospital
+    chronic_class, chronic_disease = terms.chronic_class, terms.chronic_disease
+    certified: list[tuple[str, str]] = []
+    for kind, first, second, code, begin, end in rows:
+        b, e = _day(begin), _day(end)
+        if b is None or b > on or (e is not None and e < on):
+            continue
+        if kind == "chronic":
+            certified.append((str(first), str(second)))
+            continue
+        elsewhere = institution_region[:4] != person_region[:4]
+        dest = str(second)
+        covered = (
+            code == institution_code
+            if code
+            else (
+                institution_region[:2] == dest[:2]
+                if dest.endswith("0000")
+                else institution_region[:4] == dest[:4]
+            )
+        )
+        if elsewhere and covered:
+            at_first = True
+            if first == "referral" and route == "normal":
+                route = "transfer_out"
+    if engine_med == "chronic_outpatient" and certified:
+        match = next((c for c in certified if c[1] == visit_disease), certified[0])
+        if match[0] != "default":
+            chronic_class = match[0]
+        chronic_disease = match[1]
+    return CaseTerms(route, at_first, chronic_class, chronic_disease)
+
+
+def standing_rows(session: Session, person_id: int) -> list[tuple[Any, ...]]:
+    """The same rows as :data:`STANDING_BY_VISIT_SQL`, by person (for the ORM paths)."""
+    filings = session.execute(
+        select(
+            CrossRegionFiling.filing_type,
+            CrossRegionFiling.destination_region,
+            CrossRegionFiling.institution_code,
+            CrossRegionFiling.begin,
+            CrossRegionFiling.end,
+        ).where(CrossRegionFiling.person_id == person_id)
+    )
+    certs = session.execute(
+        select(
+            ChronicCertification.chronic_class,
+            ChronicCertification.disease_code,
+            ChronicCertification.begin,
+            ChronicCertification.end,
+        ).where(ChronicCertification.person_id == person_id)
+    )
+    rows: list[tuple[Any, ...]] = [("filing", t, r, c, b, e) for t, r, c, b, e in filings]
+    rows += [("chronic", k, d, None, b, e) for k, d, b, e in certs]
+    return rows
