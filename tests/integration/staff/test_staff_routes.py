@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from staff_helpers import StaffBrowser, policy_upload_text
 
 from yibao.persistence.tables import AuditEntry, Person
-from yibao.services import audit, claim_review, payments, policy_documents
+from yibao.services import audit, claim_review, news, payments, policy_documents
 from yibao.services.audit import COMMAND_LINE
 from yibao.web.pages.staff.access import StaffAction, StaffPage, _Guard
 
@@ -138,6 +138,8 @@ VALID_FORMS: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
         "reason": "材料不全",
     },
     "/staff/identity/{check_id}/decide": lambda ids: {"decision": "reject", "reason": "不是同一人"},
+    "/staff/news": lambda ids: {"title": "新政", "body": "正文", "region": "150100"},
+    "/staff/news/{article_id}/status": lambda ids: {"to": "published"},
 }
 COVERED_ELSEWHERE = {"/staff/login", "/staff/setup/password", "/staff/setup/totp"}
 
@@ -164,6 +166,7 @@ def test_every_state_changing_route_writes_the_audit_log(
             batch = payments.build_batch(session, reviewer.actor, (), NOW)
     filing = pending_application(session, make_person(), "cross_region_filing")
     check = manual_identity_check(session, make_person())
+    article = news.create(session, title="草稿", body="正文", region="150100")
     session.commit()
     ids = {
         "staff_id": str(target.member_id),
@@ -171,6 +174,7 @@ def test_every_state_changing_route_writes_the_audit_log(
         "application_id": str(to_decide.id),
         "batch_id": str(batch.id),
         "check_id": str(check.id),
+        "article_id": str(article.id),
         "kind": "cross_region_filing",
     }
     for path in posts:

@@ -18,6 +18,7 @@ from yibao.web.pages.staff import (
     home,
     login,
     members,
+    news_pages,
     payments,
     policies,
     queues,
@@ -41,6 +42,7 @@ for module in (
     claims,
     payments,
     queues,
+    news_pages,
 ):
     router.include_router(module.router, prefix="/staff")
 
