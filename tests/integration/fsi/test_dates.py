@@ -249,3 +249,18 @@ def test_the_business_time_zone_is_configured_by_yibao_timezone(tmp_path: Any) -
         clock.configure(get_settings())
     moment = fields.moment({"t": "2026-11-27 03:59:57"}, "t", "input")
     assert moment == datetime(2026, 11, 26, 19, 59, 57, tzinfo=UTC)
+
+
+def test_the_last_visit_of_a_person_who_died_since_is_still_settled(
+    hospital: Hospital, world: World
+) -> None:
+    data = _ready(hospital, world.people["national"], now_text())
+    _move_visit(world, data["mdtrt_id"], datetime(2024, 6, 1, 2, tzinfo=UTC))
+    with world.session_factory() as s, s.begin():
+        person = persons.get_by_psn_no(s, data["psn_no"])
+        assert person is not None
+        persons.record_death(s, person, date(2024, 6, 1))
+    setl_id = hospital.call("2207", {"data": data})["setlinfo"]["setl_id"]
+    with world.session_factory() as s:
+        stored = s.scalars(select(Settlement).where(Settlement.setl_id == setl_id)).one()
+        assert (stored.setl_date, stored.year) == (date(2024, 6, 1), 2024)
