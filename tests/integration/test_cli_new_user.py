@@ -221,3 +221,25 @@ def test_set_password_on_a_terminal_asks_twice_without_echo(
     assert "PSN_NO" in unknown[2]
     with session_on(db_url) as s:
         assert persons.get_by_psn_no(s, psn_no) is not None
+
+
+def test_a_database_behind_the_code_asks_for_db_upgrade_without_a_traceback(
+    tmp_path: Path, secret_key_file: Path, new_certno: Callable[..., str]
+) -> None:
+    from yibao.persistence.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0003")  # as left by an older version of yibao
+    env: dict[str, str | None] = {
+        "YIBAO_DATABASE_URL": url,
+        "YIBAO_SECRET_KEY_FILE": str(secret_key_file),
+    }
+    code, _out, err = run(
+        env, "person", "add", "--name", "赵六", "--certno", new_certno(region="150102"),
+        "--policy", "nmg-employee", "--group", "in_service", "--region", "150100",
+    )  # fmt: skip
+    assert code == 1
+    assert "yibao db upgrade" in err
+    assert "Traceback" not in err
+    assert "OperationalError" not in err
+    assert run(env, "db", "upgrade")[0] == 0

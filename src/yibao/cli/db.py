@@ -39,6 +39,9 @@ def crypto(cfg: Settings) -> FieldCrypto:
 
 
 NOT_INITIALISED = "数据库尚未初始化：请先运行 yibao db upgrade"
+SCHEMA_OUTDATED = "数据库尚未初始化或版本落后于程序：请运行 yibao db upgrade"
+# what SQLite and PostgreSQL say when a table or column the code uses is not there (yet)
+SCHEMA_BEHIND = ("no such table", "no such column", "has no column", "does not exist")
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -64,8 +67,8 @@ def database(cfg: Settings) -> Iterator[sessionmaker[Session]]:
         yield make_session_factory(engine)
     except (OperationalError, ProgrammingError) as exc:
         text = str(exc.orig)
-        if "no such table" in text or "does not exist" in text:
-            fail(NOT_INITIALISED, code=1)
+        if any(sign in text for sign in SCHEMA_BEHIND):
+            fail(SCHEMA_OUTDATED, code=1)
         raise
     finally:
         engine.dispose()
