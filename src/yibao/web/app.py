@@ -12,7 +12,12 @@ from yibao import __version__
 from yibao.config import ConfigError, Settings, get_settings, load_secret_key, rate_or_error
 from yibao.domain import voucher
 from yibao.national import clock
-from yibao.persistence.db import make_engine, make_read_session_factory, make_session_factory
+from yibao.persistence.db import (
+    READ_ONLY,
+    make_engine,
+    make_read_session_factory,
+    make_session_factory,
+)
 from yibao.services import policy_documents
 from yibao.web import pages
 from yibao.web.api import estimate, fsi, me
@@ -60,7 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/healthz", tags=["运维"], summary="健康检查：服务与数据库是否可用")
     def healthz() -> dict[str, str]:
-        with app.state.engine.connect() as conn:
+        # a read-only transaction: on SQLite it does not queue behind the writer
+        with app.state.engine.execution_options(**{READ_ONLY: True}).connect() as conn:
             conn.exec_driver_sql("SELECT 1")
         return {"status": "ok"}
 
