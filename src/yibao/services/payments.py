@@ -15,7 +15,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -138,9 +138,17 @@ def bank_file(session: Session, batch: PaymentBatch) -> str:
 
 
 def mark_paid(session: Session, batch: PaymentBatch, actor: audit.Actor, now: datetime) -> None:
-    """The bank confirmed the transfers: every claim → 已支付 (with its notice)."""
-    if batch.status != "built":
+    """The bank confirmed the transfers: every claim → 已支付 (with its notice). The batch is
+    claimed with a conditional UPDATE first, so two payers marking it at once record it once."""
+    claimed = session.execute(
+        update(PaymentBatch)
+        .where(PaymentBatch.id == batch.id, PaymentBatch.status == "built")
+        .values(status="paid", paid_by=actor.staff_id, paid_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise InvalidInput("这个批次已支付", field="batch")
+    session.refresh(batch)
     for item, app, person in items(session, batch):
         applications.decide(session, app.id, "paid", now=now)
         audit.record(
@@ -158,9 +166,6 @@ def mark_paid(session: Session, batch: PaymentBatch, actor: audit.Actor, now: da
             },
             region=person.region,
         )
-    batch.status = "paid"
-    batch.paid_by = actor.staff_id
-    batch.paid_at = now
     audit.record(
         session,
         actor,

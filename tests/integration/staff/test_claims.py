@@ -313,3 +313,26 @@ def test_the_queue_shows_the_audit_flags_and_filters_on_them(
     detail = reviewer.get(f"/staff/claims/{twice[1].id}")
     assert "智能审核提示" in detail.text
     assert "TWO_PLACES" not in detail.text  # same hospital, same day: not two places
+
+
+def test_two_payers_marking_one_batch_paid_at_once_pay_it_once(
+    session_factory: sessionmaker[Session], make_person: Callable[..., Person], session: Session
+) -> None:
+    app = submit_claim(session, make_person(), invoice_no="FP-PAY-ONCE")
+    claim_review.approve(
+        session, app.id, _reviewer(session, "wang"), second_review_fen=NO_SECOND, now=LATER
+    )
+    payer = _reviewer(session, "zhou", "payer")
+    batch_id = payments.build_batch(session, payer.actor, (), LATER).id
+    session.commit()
+
+    def pay(s: Session) -> object:
+        batch = payments.get(s, batch_id, ())
+        payments.mark_paid(s, batch, payer.actor, LATER)
+        return "paid"
+
+    results = _race(session_factory, pay)
+    assert sum(1 for r in results if r == "paid") == 1
+    with session_factory() as s:
+        paid = s.scalars(select(AuditEntry).where(AuditEntry.action == "payment.pay")).all()
+        assert len(paid) == 1
