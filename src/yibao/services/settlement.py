@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from yibao.domain.money import ZERO, from_fen, to_fen
 from yibao.domain.shown import shown
 from yibao.national import codes
-from yibao.persistence.tables import Account, Institution, Person
+from yibao.persistence.tables import Account, Institution, Person, YearToDateRow
 from yibao.persistence.tables.hospital import FeeLine, Settlement, SettlementFund, Visit
 from yibao.rules import default_registry, settle_case
 from yibao.rules.case import Case, Item, YearToDate
@@ -44,12 +45,24 @@ def new_id(now: datetime) -> str:
 
 
 def year_to_date(session: Session, person_id: int, year: int) -> YearToDate:
-    rows = session.scalars(
-        select(Settlement.ytd_delta)
-        .where(Settlement.person_id == person_id, Settlement.year == year)
-        .order_by(Settlement.id)
-    )
-    return ytd_sums.total(rows)
+    """The person's year-to-date state: their stored row for the year (one read)."""
+    row = session.get(YearToDateRow, (person_id, year))
+    return ytd_sums.state(json.loads(row.totals) if row is not None else {})
+
+
+def add_to_year(session: Session, person_id: int, year: int, delta: dict[str, Any]) -> None:
+    """Add one settlement's (or reversal's) contribution to the person's year row."""
+    row = session.get(YearToDateRow, (person_id, year))
+    if row is None:
+        session.add(
+            YearToDateRow(
+                person_id=person_id,
+                year=year,
+                totals=json.dumps(ytd_sums.add(ytd_sums.empty_totals(), delta)),
+            )
+        )
+    else:
+        row.totals = json.dumps(ytd_sums.add(json.loads(row.totals), delta))
 
 
 def unsettled_lines(session: Session, visit: Visit) -> list[FeeLine]:
@@ -146,6 +159,8 @@ def record(
     """Write the settlement, its fund rows and the account debit (the caller commits)."""
     r = computed.result
     setl_id = new_id(now)
+    ytd_delta = ytd_sums.delta(computed.case.ytd, r.year_to_date_after)
+    add_to_year(session, person.id, computed.case.date.year, ytd_delta)
     acct_fen = to_fen(r.acct_pay)
     if acct_fen:
         ledger.debit(
@@ -176,7 +191,7 @@ def record(
         policy_version=r.policy_version,
         eligible=r.eligible,
         balc_fen=balc_fen,
-        ytd_delta=json.dumps(ytd_sums.delta(computed.case.ytd, r.year_to_date_after)),
+        ytd_delta=json.dumps(ytd_delta),
         explanation=json.dumps(list(r.explanation), ensure_ascii=False),
         **_amounts_fen(r),
     )
@@ -247,6 +262,8 @@ def reverse(
     if original.kind != "settle" or original.reversed:
         raise Conflict("该结算已撤销，不能重复撤销", field="setl_id")
     setl_id = new_id(now)
+    taken_out = ytd_sums.negate(json.loads(original.ytd_delta))
+    add_to_year(session, original.person_id, original.year, taken_out)
     if original.acct_pay_fen:
         ledger.credit(
             session,
@@ -277,7 +294,7 @@ def reverse(
         policy_version=original.policy_version,
         eligible=original.eligible,
         balc_fen=balc_fen,
-        ytd_delta=json.dumps(ytd_sums.negate(json.loads(original.ytd_delta))),
+        ytd_delta=json.dumps(taken_out),
         explanation=json.dumps(
             [f"撤销结算 {original.setl_id}：基金、个人账户与本年度累计已恢复"], ensure_ascii=False
         ),

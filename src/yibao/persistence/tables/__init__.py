@@ -34,6 +34,7 @@ from yibao.persistence.tables.news import NewsArticle, NewsRead
 from yibao.persistence.tables.persons import Enrolment, Person
 from yibao.persistence.tables.policy_documents import PolicyDocument
 from yibao.persistence.tables.staff import StaffMember, StaffRegion, StaffSession
+from yibao.persistence.tables.year_to_date import YearToDateRow
 
 __all__ = [
     "Account",
@@ -74,4 +75,5 @@ __all__ = [
     "VerificationCode",
     "Visit",
     "settlements_dashboard",
+    "YearToDateRow",
 ]
