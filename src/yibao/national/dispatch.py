@@ -16,20 +16,30 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from yibao.national import fees, jsonout, misc, settle, visits
-from yibao.national.context import Context, Handler
+from yibao.national.context import Context, Counter, CounterHandler, Handler
 from yibao.national.envelope import Envelope, InterfaceError, parse_envelope, response
-from yibao.persistence.db import transaction
+from yibao.persistence.db import bind_time, read_date, run_in_transaction, sql, transaction
+from yibao.persistence.tables import Institution
 from yibao.persistence.tables.hospital import FsiMessage
 from yibao.services import institutions
 from yibao.services.errors import ServiceError
 
 log = logging.getLogger("yibao.fsi")
 
+# The counter's hot path: Core connection, SQL in yibao.services.settlement (no ORM).
+COUNTER: dict[str, CounterHandler] = {
+    "2206": settle.presettle_outpatient,
+    "2207": settle.settle_outpatient,
+    "2208": settle.reverse_outpatient,
+    "2303": settle.presettle_inpatient,
+    "2304": settle.settle_inpatient,
+    "2305": settle.reverse_inpatient,
+}
 HANDLERS: dict[str, Handler] = {
     "9001": misc.sign_in,
     "1101": misc.person_info,
@@ -39,20 +49,15 @@ HANDLERS: dict[str, Handler] = {
     "2203": visits.upload_visit_info,
     "2204": fees.upload_outpatient,
     "2205": fees.cancel_outpatient,
-    "2206": settle.presettle_outpatient,
-    "2207": settle.settle_outpatient,
-    "2208": settle.reverse_outpatient,
     "2301": fees.upload_inpatient,
     "2302": fees.cancel_inpatient,
-    "2303": settle.presettle_inpatient,
-    "2304": settle.settle_inpatient,
-    "2305": settle.reverse_inpatient,
     "2401": visits.admit,
     "2402": visits.discharge,
     "2404": visits.cancel_admission,
     "2405": visits.cancel_discharge,
     "5203": settle.query_settlement,
 }
+SUPPORTED = tuple(sorted({*HANDLERS, *COUNTER}))
 
 
 def _canonical(value: Any) -> Any:
@@ -119,9 +124,12 @@ def process(factory: sessionmaker[Session], key: str, body: bytes, voucher_key: 
         except InterfaceError as exc:
             error = str(exc)
     handler = HANDLERS.get(env.infno) if env is not None else None
-    if env is not None and handler is None:
-        error = f"[infno] 不支持的交易编号 {env.infno}，支持：{', '.join(HANDLERS)}"
+    counter = COUNTER.get(env.infno) if env is not None else None
+    if env is not None and handler is None and counter is None:
+        error = f"[infno] 不支持的交易编号 {env.infno}，支持：{', '.join(SUPPORTED)}"
     digest = body_hash(env) if env is not None else ""
+    if env is not None and counter is not None:
+        return _process_counter(factory, key, env, digest, received, counter)
     seen: list[int] = []  # the authenticated institution's id, for a replay
 
     def work(session: Session) -> str:
@@ -151,7 +159,7 @@ def process(factory: sessionmaker[Session], key: str, body: bytes, voucher_key: 
 
     admdvs = env.mdtrtarea_admvs if env is not None else "000000"
     try:
-        return transaction(factory, work)
+        return transaction(factory, work, retry_disconnect=True)
     except IntegrityError:
         assert env is not None
         return _replay(factory, seen[-1], env, digest, received)
@@ -161,3 +169,77 @@ def process(factory: sessionmaker[Session], key: str, body: bytes, voucher_key: 
         if env is not None:
             log.info("infno %s msgid %s refused: %s", env.infno, env.msgid, exc)
         return _error(str(exc), admdvs, received)
+
+
+# -- the counter's hot path ---------------------------------------------------------------
+
+_CLAIM_SQL = """
+INSERT INTO fsi_messages (institution_id, msgid, infno, body_hash, response, created_at)
+VALUES (:institution_id, :msgid, :infno, :body_hash, '', :created_at) RETURNING id"""
+# read on every message: a revoked key or a changed designation applies at once
+_INSTITUTION_SQL = """
+SELECT k.revoked_at, i.id, i.code, i.name, i.type, i.level, i.region, i.designated_begin,
+       i.designated_end, i.cross_province
+FROM api_keys k JOIN institutions i ON i.id = k.institution_id WHERE k.id = :id"""
+
+
+def _institution(conn: Connection, key: str) -> Institution:
+    """The institution of an active ``key`` (raises :class:`Unauthorized`)."""
+    key_id = institutions.key_id_of(conn, key)
+    if key_id is None:
+        raise Unauthorized
+    row = sql(conn, _INSTITUTION_SQL, {"id": key_id}).first()
+    if row is None or row[0] is not None:
+        raise Unauthorized
+    return Institution(
+        id=row[1],
+        code=row[2],
+        name=row[3],
+        type=row[4],
+        level=row[5],
+        region=row[6],
+        designated_begin=read_date(row[7]),
+        designated_end=read_date(row[8]),
+        cross_province=bool(row[9]),
+    )
+
+
+def _process_counter(
+    factory: sessionmaker[Session],
+    key: str,
+    env: Envelope,
+    digest: str,
+    received: datetime,
+    handler: CounterHandler,
+) -> str:
+    """:func:`process` for the hot path: the same steps on a Core connection."""
+    engine = factory.kw["bind"]
+    seen: list[int] = []  # the authenticated institution's id, for a replay
+
+    def work(conn: Connection) -> str:
+        institution = _institution(conn, key)
+        seen.append(institution.id)
+        if env.fixmedins_code != institution.code:
+            raise InterfaceError("与认证的医药机构不符", "fixmedins_code")
+        now = datetime.now(UTC)
+        claim = {
+            "institution_id": institution.id,
+            "msgid": env.msgid,
+            "infno": env.infno,
+            "body_hash": digest,
+            "created_at": bind_time(conn, now),
+        }
+        # waits here while another attempt with this msgid is in flight
+        claim_id = sql(conn, _CLAIM_SQL, claim).scalar_one()
+        ctx = Counter(conn, institution, env, now, claim_id, received)
+        handler(ctx, env.input)
+        assert ctx.response is not None, "a counter handler must answer"
+        return ctx.response
+
+    try:
+        return run_in_transaction(engine, work, retry_disconnect=True)
+    except IntegrityError:
+        return _replay(factory, seen[-1], env, digest, received)
+    except (InterfaceError, ServiceError) as exc:
+        log.info("infno %s msgid %s refused: %s", env.infno, env.msgid, exc)
+        return _error(str(exc), env.mdtrtarea_admvs, received)

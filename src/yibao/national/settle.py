@@ -1,43 +1,66 @@
-"""Pre-settlement, settlement, reversal and query: 2206/2207/2208, 2303/2304/2305, 5203."""
+"""Pre-settlement, settlement, reversal and query: 2206/2207/2208, 2303/2304/2305, 5203.
+
+2206/2207/2208 and 2303/2304/2305 are the counter's hot path: they run on a
+:class:`~yibao.national.context.Counter` (a Core connection, no ORM) with the SQL in
+:mod:`yibao.services.settlement`; 5203 is an ordinary ORM query."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
-from yibao.domain.money import ZERO, from_fen
+from yibao.domain.money import from_fen
 from yibao.national import codes, fields
-from yibao.national.context import Context
+from yibao.national.context import Context, Counter
 from yibao.national.envelope import InterfaceError
-from yibao.national.fees import total_of
 from yibao.national.output import (
     amounts_of_result,
     amounts_of_settlement,
     setldetail,
     setlinfo,
 )
-from yibao.persistence.tables import Person
+from yibao.persistence.db import pipelined
+from yibao.persistence.tables import Institution, Person
 from yibao.persistence.tables.hospital import Settlement, SettlementFund, Visit
+from yibao.rules import settle_case
 from yibao.services import settlement as service
 
 _ECHOED = ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt")
 
 
-def _settle(ctx: Context, data: Mapping[str, Any], *, kind: str, final: bool) -> Any:
+def _stored_visit(
+    ctx: Counter, d: Mapping[str, Any], path: str, *, kind: str, lock: bool
+) -> service.Stored:
+    """The caller's own visit named by ``mdtrt_id`` and ``psn_no`` with what a settlement
+    reads (see :meth:`Context.visit` for the checks, in the same order)."""
+    mdtrt_id = fields.text(d, "mdtrt_id", path)
+    psn_no = fields.text(d, "psn_no", path)
+    stored = service.load(ctx.conn, mdtrt_id, ctx.institution.id, lock=lock)
+    if stored is None:
+        raise InterfaceError(f"就诊 {mdtrt_id} 不存在", "mdtrt_id")
+    if stored.person.psn_no != psn_no:
+        raise InterfaceError("人员编号与就诊记录不符", "psn_no")
+    if stored.visit.kind != kind:
+        label = "住院" if kind == "inpatient" else "门诊"
+        raise InterfaceError(f"就诊 {mdtrt_id} 不是{label}就诊", "mdtrt_id")
+    if stored.visit.status == "cancelled":
+        raise InterfaceError(f"就诊 {mdtrt_id} 已撤销", "mdtrt_id")
+    ctx.periods[stored.person.id] = stored.enrolments
+    return stored
+
+
+def _settle(ctx: Counter, data: Mapping[str, Any], *, kind: str, final: bool) -> None:
     d = fields.node(data, "data")
     p = "input.data"
-    visit = ctx.visit_named(d, p, kind=kind, lock=final)
-    # with final=True the person is locked with the visit: one settlement at a time per
+    # with final=True the visit and its person are locked: one settlement at a time per
     # person, so the year-to-date state and the account stay exact
-    person = ctx.person_of(visit)
+    stored = _stored_visit(ctx, d, p, kind=kind, lock=final)
+    visit, person = stored.visit, stored.person
     allowed = codes.OUTPATIENT_MED_TYPES if kind == "outpatient" else codes.INPATIENT_MED_TYPES
     med_type = fields.code(d, "med_type", p, allowed, required=False) or visit.med_type
-    if med_type != visit.med_type and kind == "outpatient":
-        visit.med_type = med_type
     fields.code(d, "insutype", p, codes.INSUTYPE_NAMES)
     fields.code(d, "mdtrt_cert_type", p, codes.CERT_TYPES)
     if visit.status == "settled":
@@ -55,26 +78,19 @@ def _settle(ctx: Context, data: Mapping[str, Any], *, kind: str, final: bool) ->
     on = fields.local_date(visit.endtime or ctx.now if kind == "inpatient" else visit.begntime)
     ctx.check_settlement_dates(visit, person, f"{p}.psn_no")
     medfee = fields.amount(d, "medfee_sumamt", p)
-    lines = service.unsettled_lines(ctx.session, visit)
-    if not lines:
+    service.load_lines_and_year(ctx.conn, stored, on.year)
+    if not stored.lines:
         raise InterfaceError("没有待结算的费用明细，请先上传（2204/2301）", f"{p}.mdtrt_id")
-    uploaded = total_of(lines)
+    uploaded = from_fen(stored.line_total_fen)
     if medfee != uploaded:
         raise InterfaceError(
             f"医疗费总额 {medfee} 与已上传明细合计 {uploaded} 不符", f"{p}.medfee_sumamt"
         )
     use_account = fields.flag(d, "acct_used_flag", p, default="1")
-    computed = service.compute(
-        ctx.session,
-        visit,
-        person,
-        ctx.institution,
-        med_type=med_type,
-        use_account=use_account,
-        on=on,
-        lines=lines,
+    case = service.build_case(
+        stored, ctx.institution, med_type=med_type, use_account=use_account, on=on
     )
-    result = computed.result
+    result = settle_case(case)
     if final:
         for key in _ECHOED:
             sent = fields.number(d, key, p, required=False)
@@ -82,61 +98,59 @@ def _settle(ctx: Context, data: Mapping[str, Any], *, kind: str, final: bool) ->
                 raise InterfaceError(
                     f"与结算结果 {getattr(result, key)} 不符（请重新预结算）", f"{p}.{key}"
                 )
-    amounts = amounts_of_result(result)
     cert_type = str(d.get("mdtrt_cert_type") or visit.mdtrt_cert_type)
     if not final:
-        balc = (
-            computed.balance_before - result.acct_pay
-            if computed.balance_before is not None
-            else ZERO
-        )  # what the balance would be after this settlement
         info = setlinfo(
             person=person,
             institution=ctx.institution,
             visit=visit,
             med_type=med_type,
-            amounts=amounts,
+            amounts=amounts_of_result(result),
             on=on,
             when=ctx.now,
             msgid=ctx.envelope.msgid,
             setl_id=None,
-            balc=balc,
+            balc=service.balance_after(stored, result),  # what it would be after settling
             mdtrt_cert_type=cert_type,
         )
         rows = [(t, from_fen(f)) for t, f in service.fund_rows(person.scheme, result)]
-        return {
-            "setlinfo": info,
-            "setldetail": setldetail(
-                person.scheme, rows, result.inscp_scp_amt, list(result.explanation)
-            ),
-        }
-    record = service.record(
-        ctx.session,
-        computed,
-        visit,
-        person,
-        ctx.institution,
-        msgid=ctx.envelope.msgid,
-        infno=ctx.envelope.infno,
-        med_type=med_type,
-        now=ctx.now,
-    )
-    funds = service.fund_rows(person.scheme, result)
-    return _settlement_output(ctx, record, visit, person, cert_type, funds)
+        ctx.answer(
+            {
+                "setlinfo": info,
+                "setldetail": setldetail(
+                    person.scheme, rows, result.inscp_scp_amt, list(result.explanation)
+                ),
+            }
+        )
+        return
+    with pipelined(ctx.conn):  # every write and the stored answer: one round trip
+        record = service.record(
+            ctx.conn,
+            stored,
+            case,
+            result,
+            ctx.institution,
+            msgid=ctx.envelope.msgid,
+            infno=ctx.envelope.infno,
+            med_type=med_type,
+            now=ctx.now,
+        )
+        funds = service.fund_rows(person.scheme, result)
+        ctx.answer(settlement_output(ctx.institution, record, visit, person, cert_type, funds))
 
 
-def _settlement_output(
-    ctx: Context,
+def settlement_output(
+    institution: Institution,
     record: Settlement,
     visit: Visit,
     person: Person,
     cert_type: str,
-    funds: list[tuple[str, int]] | None = None,
+    funds: list[tuple[str, int]],
 ) -> dict[str, Any]:
-    """setlinfo + setldetail of a stored settlement (``funds``: its fund rows, if known)."""
+    """setlinfo + setldetail of a stored settlement with its fund rows."""
     info = setlinfo(
         person=person,
-        institution=ctx.institution,
+        institution=institution,
         visit=visit,
         med_type=record.med_type,
         amounts=amounts_of_settlement(record),
@@ -147,13 +161,6 @@ def _settlement_output(
         balc=from_fen(record.balc_fen),
         mdtrt_cert_type=cert_type,
     )
-    if funds is None:
-        stored = ctx.session.scalars(
-            select(SettlementFund)
-            .where(SettlementFund.settlement_id == record.id)
-            .order_by(SettlementFund.id)
-        )
-        funds = [(f.fund_pay_type, f.fund_payamt_fen) for f in stored]
     rows = [(fund_type, from_fen(fen)) for fund_type, fen in funds]
     return {
         "setlinfo": info,
@@ -163,67 +170,62 @@ def _settlement_output(
     }
 
 
-def _reverse(ctx: Context, data: Mapping[str, Any], kind: str) -> Any:
+def _reverse(ctx: Counter, data: Mapping[str, Any], kind: str) -> None:
     d = fields.node(data, "data")
     p = "input.data"
-    visit = ctx.visit_named(d, p, kind=kind, lock=True)
+    stored = _stored_visit(ctx, d, p, kind=kind, lock=True)
     setl_id = fields.text(d, "setl_id", p)
-    original = ctx.session.scalars(
-        select(Settlement)
-        .where(
-            Settlement.setl_id == setl_id,
-            Settlement.institution_id == ctx.institution.id,
-            Settlement.visit_id == visit.id,
-        )
-        .with_for_update()
-    ).first()
+    original = service.load_original(ctx.conn, stored, setl_id)
     if original is None:
         raise InterfaceError(f"结算 {setl_id} 不存在", f"{p}.setl_id")
-    person = ctx.session.get(Person, visit.person_id)
-    assert person is not None
-    ctx.session.execute(select(Person.id).where(Person.id == person.id).with_for_update())
     if original.kind != "settle" or original.reversed:
         raise InterfaceError("该结算已撤销，不能重复撤销", f"{p}.setl_id")
-    reversal = service.reverse(
-        ctx.session,
-        original,
-        person,
-        ctx.institution,
-        msgid=ctx.envelope.msgid,
-        infno=ctx.envelope.infno,
-        now=ctx.now,
-    )
-    return _settlement_output(ctx, reversal, visit, person, visit.mdtrt_cert_type)
+    with pipelined(ctx.conn):  # every write and the stored answer: one round trip
+        reversal, funds = service.reverse(
+            ctx.conn,
+            stored,
+            original,
+            ctx.institution,
+            msgid=ctx.envelope.msgid,
+            infno=ctx.envelope.infno,
+            now=ctx.now,
+        )
+        visit = stored.visit
+        ctx.answer(
+            settlement_output(
+                ctx.institution, reversal, visit, stored.person, visit.mdtrt_cert_type, funds
+            )
+        )
 
 
-def presettle_outpatient(ctx: Context, data: Mapping[str, Any]) -> Any:
+def presettle_outpatient(ctx: Counter, data: Mapping[str, Any]) -> None:
     """2206 门诊预结算."""
-    return _settle(ctx, data, kind="outpatient", final=False)
+    _settle(ctx, data, kind="outpatient", final=False)
 
 
-def settle_outpatient(ctx: Context, data: Mapping[str, Any]) -> Any:
+def settle_outpatient(ctx: Counter, data: Mapping[str, Any]) -> None:
     """2207 门诊结算."""
-    return _settle(ctx, data, kind="outpatient", final=True)
+    _settle(ctx, data, kind="outpatient", final=True)
 
 
-def reverse_outpatient(ctx: Context, data: Mapping[str, Any]) -> Any:
+def reverse_outpatient(ctx: Counter, data: Mapping[str, Any]) -> None:
     """2208 门诊结算撤销."""
-    return _reverse(ctx, data, "outpatient")
+    _reverse(ctx, data, "outpatient")
 
 
-def presettle_inpatient(ctx: Context, data: Mapping[str, Any]) -> Any:
+def presettle_inpatient(ctx: Counter, data: Mapping[str, Any]) -> None:
     """2303 住院预结算."""
-    return _settle(ctx, data, kind="inpatient", final=False)
+    _settle(ctx, data, kind="inpatient", final=False)
 
 
-def settle_inpatient(ctx: Context, data: Mapping[str, Any]) -> Any:
+def settle_inpatient(ctx: Counter, data: Mapping[str, Any]) -> None:
     """2304 住院结算."""
-    return _settle(ctx, data, kind="inpatient", final=True)
+    _settle(ctx, data, kind="inpatient", final=True)
 
 
-def reverse_inpatient(ctx: Context, data: Mapping[str, Any]) -> Any:
+def reverse_inpatient(ctx: Counter, data: Mapping[str, Any]) -> None:
     """2305 住院结算撤销."""
-    return _reverse(ctx, data, "inpatient")
+    _reverse(ctx, data, "inpatient")
 
 
 def query_settlement(ctx: Context, data: Mapping[str, Any]) -> Any:
@@ -252,7 +254,13 @@ def query_settlement(ctx: Context, data: Mapping[str, Any]) -> Any:
     person = ctx.session.get(Person, record.person_id)
     assert visit is not None
     assert person is not None
-    out = _settlement_output(ctx, record, visit, person, visit.mdtrt_cert_type)
+    stored = ctx.session.scalars(
+        select(SettlementFund)
+        .where(SettlementFund.settlement_id == record.id)
+        .order_by(SettlementFund.id)
+    )
+    funds = [(f.fund_pay_type, f.fund_payamt_fen) for f in stored]
+    out = settlement_output(ctx.institution, record, visit, person, visit.mdtrt_cert_type, funds)
     info = out["setlinfo"]
     inst = ctx.institution
     info.update(
@@ -275,6 +283,3 @@ def query_settlement(ctx: Context, data: Mapping[str, Any]) -> Any:
         }
     )
     return out
-
-
-__all__ = ["Decimal"]

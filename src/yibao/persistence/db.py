@@ -8,19 +8,31 @@ documented recipe: the driver's own transaction handling off (``isolation_level 
 and our ``BEGIN`` emitted in the engine's ``begin`` event.
 
 PostgreSQL: psycopg 3, READ COMMITTED; balance changes use conditional UPDATEs, and
-:func:`transaction` retries serialization failures (40001) and deadlocks (40P01).
+:func:`transaction` retries serialization failures (40001) and deadlocks (40P01). No
+``pool_pre_ping`` (it costs a round trip per checkout): a connection found dead is
+invalidated by SQLAlchemy, and the exactly-once entry point retries the message on a fresh
+one (:func:`run_in_transaction` with ``retry_disconnect``).
+
+Hot paths work on a Core :class:`~sqlalchemy.engine.Connection` with driver-level SQL
+(:func:`run_in_transaction`, :func:`sql`, :func:`pipelined`): statements are written once with
+``:name`` parameters and sent as they are, and on PostgreSQL a run of writes whose results
+are not needed goes in one round trip (psycopg's pipeline mode).
 """
 
 from __future__ import annotations
 
+import functools
 import random
+import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -44,7 +56,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, **kwargs)
-    kwargs.setdefault("pool_pre_ping", True)
     return create_engine(parsed, **kwargs)
 
 
@@ -95,13 +106,19 @@ def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def is_retryable(exc: BaseException) -> bool:
-    """A PostgreSQL serialization failure or deadlock, or SQLite still busy after the timeout."""
+    """A PostgreSQL serialization failure or deadlock, or SQLite still busy after the timeout.
+    Also a driver error raised outside SQLAlchemy (at the end of a psycopg pipeline)."""
     if not isinstance(exc, DBAPIError):
-        return False
+        return getattr(exc, "sqlstate", None) in RETRYABLE_SQLSTATES
     sqlstate = getattr(exc.orig, "sqlstate", None)
     if sqlstate in RETRYABLE_SQLSTATES:
         return True
     return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    """The connection died (server restart, network): SQLAlchemy has invalidated it."""
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 @contextmanager
@@ -117,9 +134,11 @@ def transaction(
     *,
     attempts: int = 5,
     backoff_s: float = 0.02,
+    retry_disconnect: bool = False,
 ) -> T:
     """Run ``work(session)`` in one transaction and commit; retry it (a bounded number of
-    times, with jittered backoff) when the database reports a retryable conflict.
+    times, with jittered backoff) when the database reports a retryable conflict, and with
+    ``retry_disconnect`` when the connection died (only for work safe to run twice).
 
     ``work`` must be safe to re-run: everything it did is rolled back before a retry.
     """
@@ -128,7 +147,108 @@ def transaction(
             with unit_of_work(session_factory) as session:
                 return work(session)
         except DBAPIError as exc:
-            if attempt == attempts or not is_retryable(exc):
+            if attempt == attempts:
+                raise
+            if not (is_retryable(exc) or (retry_disconnect and is_disconnect(exc))):
                 raise
             time.sleep(backoff_s * attempt * (0.5 + random.random()))
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def run_in_transaction(
+    engine: Engine,
+    work: Callable[[Connection], T],
+    *,
+    attempts: int = 5,
+    backoff_s: float = 0.02,
+    retry_disconnect: bool = False,
+) -> T:
+    """Like :func:`transaction` on a Core connection: ``work(conn)`` in one transaction,
+    committed, retried on a retryable conflict (and, with ``retry_disconnect``, on a dead
+    connection: only for work that is safe to run twice, such as a msgid-claimed message)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine.connect() as conn, conn.begin():
+                return work(conn)
+        except Exception as exc:
+            if attempt == attempts:
+                raise
+            if not (is_retryable(exc) or (retry_disconnect and is_disconnect(exc))):
+                raise
+            time.sleep(backoff_s * attempt * (0.5 + random.random()))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+_PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
+
+
+@functools.lru_cache(maxsize=512)
+def _pyformat(statement: str) -> str:
+    return _PARAM.sub(r"%(\1)s", statement)
+
+
+def sql(conn: Connection, statement: str, params: Mapping[str, Any] | None = None) -> Any:
+    """Run one statement written with ``:name`` parameters as it is (no SQL compilation);
+    returns the driver-level result (``.all()``, ``.first()``)."""
+    if conn.dialect.name != "sqlite":
+        statement = _pyformat(statement)
+    return conn.exec_driver_sql(statement, dict(params or {}))
+
+
+@contextmanager
+def pipelined(conn: Connection) -> Iterator[None]:
+    """Writes inside this block go to PostgreSQL in one round trip (psycopg pipeline mode);
+    their results cannot be read, and an error surfaces at the end of the block (raised as
+    SQLAlchemy's exception for it, e.g. ``IntegrityError``). SQLite runs them one by one,
+    in process."""
+    if conn.dialect.name == "sqlite":
+        yield
+        return
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        with driver.pipeline():
+            yield
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(None, None, exc, dbapi.Error) from exc
+
+
+def for_update(conn: Connection) -> str:
+    """The row-lock clause: `` FOR UPDATE`` on PostgreSQL; nothing on SQLite, where
+    ``BEGIN IMMEDIATE`` has locked the database for the whole transaction."""
+    return "" if conn.dialect.name == "sqlite" else " FOR UPDATE"
+
+
+def bind_time(conn: Connection, value: datetime) -> Any:
+    """A timestamp as the column stores it (SQLite: naive UTC text, like SQLAlchemy)."""
+    value = value.astimezone(UTC)
+    if conn.dialect.name == "sqlite":
+        return value.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
+
+
+def bind_date(conn: Connection, value: date) -> Any:
+    return value.isoformat() if conn.dialect.name == "sqlite" else value
+
+
+def read_time(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def read_date(value: Any) -> date | None:
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def read_decimal(value: Any, places: int) -> Decimal | None:
+    """A NUMERIC read at driver level (SQLite gives a float, like SQLAlchemy rounds it)."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(f"{float(value):.{places}f}")

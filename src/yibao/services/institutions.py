@@ -20,11 +20,12 @@ from decimal import Decimal, InvalidOperation
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from yibao.domain.shown import shown
 from yibao.persistence.base import utcnow
+from yibao.persistence.db import sql
 from yibao.persistence.tables import ApiKey, Institution
 from yibao.services.errors import Conflict, InvalidInput
 
@@ -171,6 +172,38 @@ def revoke_api_keys(session: Session, institution: Institution) -> int:
 
 def authenticate(session: Session, key: str) -> Institution | None:
     """The institution owning ``key``, or None (unknown, malformed or revoked key)."""
+    found = authenticate_key(session, key)
+    return None if found is None else found[0]
+
+
+_KEY_SQL = "SELECT id, key_hash FROM api_keys WHERE prefix = :prefix AND revoked_at IS NULL"
+
+
+def key_id_of(conn: Connection, key: str) -> int | None:
+    """The row id of an active ``key`` (argon2-verified once per process), or None. For the
+    hot path, which then reads the key's institution in its own transaction."""
+    if not key.startswith(KEY_PREFIX) or len(key) != len(KEY_PREFIX) + 40:
+        return None
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    known = _verified.get(digest)
+    if known is not None:
+        return known
+    row = sql(conn, _KEY_SQL, {"prefix": key[:KEY_LOOKUP_CHARS]}).first()
+    if row is None:
+        return None
+    try:
+        _hasher.verify(row[1], key)
+    except (VerificationError, InvalidHashError):
+        return None
+    with _verified_lock:
+        if len(_verified) >= _VERIFIED_MAX:
+            _verified.clear()
+        _verified[digest] = int(row[0])
+    return int(row[0])
+
+
+def authenticate_key(session: Session, key: str) -> tuple[Institution, int] | None:
+    """The institution owning ``key`` and the key's row id, or None."""
     if not key.startswith(KEY_PREFIX) or len(key) != len(KEY_PREFIX) + 40:
         return None
     row = session.execute(
@@ -183,7 +216,7 @@ def authenticate(session: Session, key: str) -> Institution | None:
     api_key, institution = row
     digest = hashlib.sha256(key.encode()).hexdigest()
     if _verified.get(digest) == api_key.id:
-        return institution
+        return institution, api_key.id
     try:
         _hasher.verify(api_key.key_hash, key)
     except (VerificationError, InvalidHashError):
@@ -192,4 +225,4 @@ def authenticate(session: Session, key: str) -> Institution | None:
         if len(_verified) >= _VERIFIED_MAX:
             _verified.clear()
         _verified[digest] = api_key.id
-    return institution
+    return institution, api_key.id

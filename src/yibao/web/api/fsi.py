@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from yibao.national import jsonout
-from yibao.national.dispatch import HANDLERS, Unauthorized, process
+from yibao.national.dispatch import SUPPORTED, Unauthorized, process
 from yibao.national.envelope import response as envelope_response
 from yibao.web.api.schemas import TOO_LARGE, json_body
 
@@ -22,7 +22,7 @@ router = APIRouter(tags=["定点医药机构接口（国家医保平台风格）
 _DOC = (
     "请求报文：infno、msgid、mdtrtarea_admvs、insuplc_admdvs、recer_sys_code、infver、opter_type、"
     "opter、opter_name、inf_time、fixmedins_code、fixmedins_name、input。"
-    f"支持的交易：{', '.join(HANDLERS)}。"
+    f"支持的交易：{', '.join(SUPPORTED)}。"
 )
 _TEXT: dict[str, Any] = {"type": "string"}
 # The envelope, as documented (interface §1). The national layer checks it at run time and
