@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from yibao.national import clock, fields, jsonout
 from yibao.national.envelope import Envelope, InterfaceError, response
-from yibao.persistence.db import sql
+from yibao.persistence.db import Batch, Rows, bind_time, read_date
 from yibao.persistence.tables import Institution, Person
 from yibao.persistence.tables.hospital import Visit
 from yibao.services import persons
@@ -126,43 +126,95 @@ class Context(DateChecks):
 Handler = Callable[[Context, Mapping[str, Any]], Any]
 
 
+class Unauthorized(Exception):
+    """The key is unknown, malformed or revoked."""
+
+
 _ANSWER_SQL = "UPDATE fsi_messages SET response = :response WHERE id = :id"
+# read on every message: a revoked key or a changed designation applies at once
+_INSTITUTION_SQL = """
+SELECT k.revoked_at, i.id, i.code, i.name, i.type, i.level, i.region, i.designated_begin,
+       i.designated_end, i.cross_province
+FROM api_keys k JOIN institutions i ON i.id = k.institution_id WHERE k.id = :id"""
+_CLAIM_SQL = """
+INSERT INTO fsi_messages (institution_id, msgid, infno, body_hash, response, created_at)
+VALUES (:institution_id, :msgid, :infno, :body_hash, '', :created_at) RETURNING id"""
 
 
 class Counter(DateChecks):
     """What a hot-path handler (settlement, reversal) gets: a Core connection in the
-    message's transaction, the calling institution, the envelope. The handler answers with
-    :meth:`answer`, inside its last round trip of writes, which stores the answer on the
-    claimed message row. Enrolment is checked against the periods the handler read with
-    the visit (:attr:`periods`, by person id)."""
+    message's transaction, the key, the envelope. The handler sends its reads through
+    :meth:`read`, which puts the message's own first in the same round trip (the key and
+    its institution, the msgid claim), and answers with :meth:`answer` in its batch of
+    writes, which stores the answer on the claimed message row. Enrolment is checked against
+    the periods the handler read with the visit (:attr:`periods`, by person id)."""
+
+    institution: Institution
 
     def __init__(
         self,
         conn: Connection,
-        institution: Institution,
+        key_id: int,
+        institution_id: int,
         envelope: Envelope,
+        digest: str,
         now: datetime,
-        claim_id: int,
         received: datetime,
     ) -> None:
         self.conn = conn
-        self.institution = institution
+        self.key_id = key_id
+        self.institution_id = institution_id
         self.envelope = envelope
+        self.digest = digest
         self.now = now
-        self.claim_id = claim_id
         self.received = received
+        self.claim_id: int | None = None
         self.response: str | None = None
         self.periods: dict[int, list[tuple[date, date | None]]] = {}
+
+    def read(self, batch: Batch) -> list[Rows]:
+        """Run the handler's reads (``batch``) after the message's own, in one round trip;
+        the rows of the handler's statements. Raises :class:`Unauthorized` for a revoked
+        key; a msgid already claimed raises ``IntegrityError`` (the caller replays)."""
+        claim = {
+            "institution_id": self.institution_id,
+            "msgid": self.envelope.msgid,
+            "infno": self.envelope.infno,
+            "body_hash": self.digest,
+            "created_at": bind_time(self.conn, self.now),
+        }
+        # the claim waits here while another attempt with this msgid is in flight
+        batch.statements[:0] = [(_INSTITUTION_SQL, {"id": self.key_id}), (_CLAIM_SQL, claim)]
+        rows = batch.run()
+        if not rows[0] or rows[0][0][0] is not None:
+            raise Unauthorized
+        _, iid, code, name, kind, level, region, begin, end, cross = rows[0][0]
+        self.institution = Institution(
+            id=iid,
+            code=code,
+            name=name,
+            type=kind,
+            level=level,
+            region=region,
+            designated_begin=read_date(begin),
+            designated_end=read_date(end),
+            cross_province=bool(cross),
+        )
+        if self.envelope.fixmedins_code != code:
+            raise InterfaceError("与认证的医药机构不符", "fixmedins_code")
+        self.claim_id = int(rows[1][0][0])
+        return rows[2:]
 
     def enrolled(self, person: Person, on: date) -> bool:
         """Within one of the person's active enrolment periods on ``on``."""
         return any(b <= on and (e is None or e >= on) for b, e in self.periods[person.id])
 
-    def answer(self, output: Any) -> None:
+    def answer(self, batch: Batch, output: Any) -> None:
+        """Queue the storing of the answer on the claimed message row."""
         self.response = jsonout.dumps(
             response(output, admdvs=self.envelope.mdtrtarea_admvs, received=self.received)
         )
-        sql(self.conn, _ANSWER_SQL, {"response": self.response, "id": self.claim_id})
+        batch.add(_ANSWER_SQL, {"response": self.response, "id": self.claim_id})
 
 
 CounterHandler = Callable[[Counter, Mapping[str, Any]], None]

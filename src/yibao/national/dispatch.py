@@ -21,10 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from yibao.national import fees, jsonout, misc, settle, visits
-from yibao.national.context import Context, Counter, CounterHandler, Handler
+from yibao.national.context import Context, Counter, CounterHandler, Handler, Unauthorized
 from yibao.national.envelope import Envelope, InterfaceError, parse_envelope, response
-from yibao.persistence.db import bind_time, read_date, run_in_transaction, sql, transaction
-from yibao.persistence.tables import Institution
+from yibao.persistence.db import run_in_transaction, transaction
 from yibao.persistence.tables.hospital import FsiMessage
 from yibao.services import institutions
 from yibao.services.errors import ServiceError
@@ -101,10 +100,6 @@ def _replay(
     return stored.response
 
 
-class Unauthorized(Exception):
-    """The key is unknown, malformed or revoked."""
-
-
 def process(factory: sessionmaker[Session], key: str, body: bytes, voucher_key: bytes) -> str:
     """The response text for one request authenticated by ``key``; raises
     :class:`Unauthorized` for a bad key. Authentication, the msgid claim and the work share
@@ -173,36 +168,6 @@ def process(factory: sessionmaker[Session], key: str, body: bytes, voucher_key: 
 
 # -- the counter's hot path ---------------------------------------------------------------
 
-_CLAIM_SQL = """
-INSERT INTO fsi_messages (institution_id, msgid, infno, body_hash, response, created_at)
-VALUES (:institution_id, :msgid, :infno, :body_hash, '', :created_at) RETURNING id"""
-# read on every message: a revoked key or a changed designation applies at once
-_INSTITUTION_SQL = """
-SELECT k.revoked_at, i.id, i.code, i.name, i.type, i.level, i.region, i.designated_begin,
-       i.designated_end, i.cross_province
-FROM api_keys k JOIN institutions i ON i.id = k.institution_id WHERE k.id = :id"""
-
-
-def _institution(conn: Connection, key: str) -> Institution:
-    """The institution of an active ``key`` (raises :class:`Unauthorized`)."""
-    key_id = institutions.key_id_of(conn, key)
-    if key_id is None:
-        raise Unauthorized
-    row = sql(conn, _INSTITUTION_SQL, {"id": key_id}).first()
-    if row is None or row[0] is not None:
-        raise Unauthorized
-    return Institution(
-        id=row[1],
-        code=row[2],
-        name=row[3],
-        type=row[4],
-        level=row[5],
-        region=row[6],
-        designated_begin=read_date(row[7]),
-        designated_end=read_date(row[8]),
-        cross_province=bool(row[9]),
-    )
-
 
 def _process_counter(
     factory: sessionmaker[Session],
@@ -212,26 +177,18 @@ def _process_counter(
     received: datetime,
     handler: CounterHandler,
 ) -> str:
-    """:func:`process` for the hot path: the same steps on a Core connection."""
+    """:func:`process` for the hot path, on a Core connection: the key check, the msgid
+    claim and the handler's reads share one round trip (:meth:`Counter.read`), its writes
+    and the stored answer another, then COMMIT."""
     engine = factory.kw["bind"]
-    seen: list[int] = []  # the authenticated institution's id, for a replay
+    owner: list[int] = []  # the key's institution, for a replay
 
     def work(conn: Connection) -> str:
-        institution = _institution(conn, key)
-        seen.append(institution.id)
-        if env.fixmedins_code != institution.code:
-            raise InterfaceError("与认证的医药机构不符", "fixmedins_code")
-        now = datetime.now(UTC)
-        claim = {
-            "institution_id": institution.id,
-            "msgid": env.msgid,
-            "infno": env.infno,
-            "body_hash": digest,
-            "created_at": bind_time(conn, now),
-        }
-        # waits here while another attempt with this msgid is in flight
-        claim_id = sql(conn, _CLAIM_SQL, claim).scalar_one()
-        ctx = Counter(conn, institution, env, now, claim_id, received)
+        found = institutions.key_of(conn, key)
+        if found is None:
+            raise Unauthorized
+        owner.append(found[1])
+        ctx = Counter(conn, *found, env, digest, datetime.now(UTC), received)
         handler(ctx, env.input)
         assert ctx.response is not None, "a counter handler must answer"
         return ctx.response
@@ -239,7 +196,7 @@ def _process_counter(
     try:
         return run_in_transaction(engine, work, retry_disconnect=True)
     except IntegrityError:
-        return _replay(factory, seen[-1], env, digest, received)
+        return _replay(factory, owner[-1], env, digest, received)
     except (InterfaceError, ServiceError) as exc:
         log.info("infno %s msgid %s refused: %s", env.infno, env.msgid, exc)
         return _error(str(exc), env.mdtrtarea_admvs, received)

@@ -22,7 +22,7 @@ from yibao.national.output import (
     setldetail,
     setlinfo,
 )
-from yibao.persistence.db import pipelined
+from yibao.persistence.db import Batch
 from yibao.persistence.tables import Institution, Person
 from yibao.persistence.tables.hospital import Settlement, SettlementFund, Visit
 from yibao.rules import settle_case
@@ -31,14 +31,11 @@ from yibao.services import settlement as service
 _ECHOED = ("fulamt_ownpay_amt", "overlmt_selfpay", "preselfpay_amt", "inscp_scp_amt")
 
 
-def _stored_visit(
-    ctx: Counter, d: Mapping[str, Any], path: str, *, kind: str, lock: bool
+def _check_visit(
+    ctx: Counter, stored: service.Stored | None, mdtrt_id: str, psn_no: str, kind: str
 ) -> service.Stored:
-    """The caller's own visit named by ``mdtrt_id`` and ``psn_no`` with what a settlement
-    reads (see :meth:`Context.visit` for the checks, in the same order)."""
-    mdtrt_id = fields.text(d, "mdtrt_id", path)
-    psn_no = fields.text(d, "psn_no", path)
-    stored = service.load(ctx.conn, mdtrt_id, ctx.institution.id, lock=lock)
+    """The caller's own visit named by ``mdtrt_id`` and ``psn_no``: the checks of
+    :meth:`Context.visit`, in the same order."""
     if stored is None:
         raise InterfaceError(f"就诊 {mdtrt_id} 不存在", "mdtrt_id")
     if stored.person.psn_no != psn_no:
@@ -55,9 +52,15 @@ def _stored_visit(
 def _settle(ctx: Counter, data: Mapping[str, Any], *, kind: str, final: bool) -> None:
     d = fields.node(data, "data")
     p = "input.data"
-    # with final=True the visit and its person are locked: one settlement at a time per
-    # person, so the year-to-date state and the account stay exact
-    stored = _stored_visit(ctx, d, p, kind=kind, lock=final)
+    mdtrt_id = fields.text(d, "mdtrt_id", p)
+    psn_no = fields.text(d, "psn_no", p)
+    # one round trip: the key, the msgid claim and everything the settlement reads; with
+    # final=True the visit, its person and the account are locked: one settlement at a time
+    # per person, so the year-to-date state and the account stay exact
+    loaded = service.load(
+        ctx.conn, mdtrt_id, ctx.institution_id, lock=final, since=ctx.today.year - 1, run=ctx.read
+    )
+    stored = _check_visit(ctx, loaded, mdtrt_id, psn_no, kind)
     visit, person = stored.visit, stored.person
     allowed = codes.OUTPATIENT_MED_TYPES if kind == "outpatient" else codes.INPATIENT_MED_TYPES
     med_type = fields.code(d, "med_type", p, allowed, required=False) or visit.med_type
@@ -78,7 +81,7 @@ def _settle(ctx: Counter, data: Mapping[str, Any], *, kind: str, final: bool) ->
     on = fields.local_date(visit.endtime or ctx.now if kind == "inpatient" else visit.begntime)
     ctx.check_settlement_dates(visit, person, f"{p}.psn_no")
     medfee = fields.amount(d, "medfee_sumamt", p)
-    service.load_lines_and_year(ctx.conn, stored, on.year)
+    service.use_year(ctx.conn, stored, on.year)
     if not stored.lines:
         raise InterfaceError("没有待结算的费用明细，请先上传（2204/2301）", f"{p}.mdtrt_id")
     uploaded = from_fen(stored.line_total_fen)
@@ -114,29 +117,33 @@ def _settle(ctx: Counter, data: Mapping[str, Any], *, kind: str, final: bool) ->
             mdtrt_cert_type=cert_type,
         )
         rows = [(t, from_fen(f)) for t, f in service.fund_rows(person.scheme, result)]
+        answer = Batch(ctx.conn)
         ctx.answer(
+            answer,
             {
                 "setlinfo": info,
                 "setldetail": setldetail(
                     person.scheme, rows, result.inscp_scp_amt, list(result.explanation)
                 ),
-            }
+            },
         )
+        answer.run()
         return
-    with pipelined(ctx.conn):  # every write and the stored answer: one round trip
-        record = service.record(
-            ctx.conn,
-            stored,
-            case,
-            result,
-            ctx.institution,
-            msgid=ctx.envelope.msgid,
-            infno=ctx.envelope.infno,
-            med_type=med_type,
-            now=ctx.now,
-        )
-        funds = service.fund_rows(person.scheme, result)
-        ctx.answer(settlement_output(ctx.institution, record, visit, person, cert_type, funds))
+    writes = Batch(ctx.conn)  # every write and the stored answer: one round trip
+    record = service.record(
+        writes,
+        stored,
+        case,
+        result,
+        ctx.institution,
+        msgid=ctx.envelope.msgid,
+        infno=ctx.envelope.infno,
+        med_type=med_type,
+        now=ctx.now,
+    )
+    funds = service.fund_rows(person.scheme, result)
+    ctx.answer(writes, settlement_output(ctx.institution, record, visit, person, cert_type, funds))
+    writes.run()
 
 
 def settlement_output(
@@ -173,29 +180,33 @@ def settlement_output(
 def _reverse(ctx: Counter, data: Mapping[str, Any], kind: str) -> None:
     d = fields.node(data, "data")
     p = "input.data"
-    stored = _stored_visit(ctx, d, p, kind=kind, lock=True)
+    mdtrt_id = fields.text(d, "mdtrt_id", p)
+    psn_no = fields.text(d, "psn_no", p)
     setl_id = fields.text(d, "setl_id", p)
-    original = service.load_original(ctx.conn, stored, setl_id)
+    loaded, original = service.load_for_reversal(
+        ctx.conn, mdtrt_id, ctx.institution_id, setl_id, since=ctx.today.year - 1, run=ctx.read
+    )
+    stored = _check_visit(ctx, loaded, mdtrt_id, psn_no, kind)
     if original is None:
         raise InterfaceError(f"结算 {setl_id} 不存在", f"{p}.setl_id")
     if original.kind != "settle" or original.reversed:
         raise InterfaceError("该结算已撤销，不能重复撤销", f"{p}.setl_id")
-    with pipelined(ctx.conn):  # every write and the stored answer: one round trip
-        reversal, funds = service.reverse(
-            ctx.conn,
-            stored,
-            original,
-            ctx.institution,
-            msgid=ctx.envelope.msgid,
-            infno=ctx.envelope.infno,
-            now=ctx.now,
-        )
-        visit = stored.visit
-        ctx.answer(
-            settlement_output(
-                ctx.institution, reversal, visit, stored.person, visit.mdtrt_cert_type, funds
-            )
-        )
+    writes = Batch(ctx.conn)  # every write and the stored answer: one round trip
+    reversal, funds = service.reverse(
+        writes,
+        stored,
+        original,
+        ctx.institution,
+        msgid=ctx.envelope.msgid,
+        infno=ctx.envelope.infno,
+        now=ctx.now,
+    )
+    visit = stored.visit
+    output = settlement_output(
+        ctx.institution, reversal, visit, stored.person, visit.mdtrt_cert_type, funds
+    )
+    ctx.answer(writes, output)
+    writes.run()
 
 
 def presettle_outpatient(ctx: Counter, data: Mapping[str, Any]) -> None:

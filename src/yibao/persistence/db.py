@@ -14,9 +14,9 @@ invalidated by SQLAlchemy, and the exactly-once entry point retries the message 
 one (:func:`run_in_transaction` with ``retry_disconnect``).
 
 Hot paths work on a Core :class:`~sqlalchemy.engine.Connection` with driver-level SQL
-(:func:`run_in_transaction`, :func:`sql`, :func:`pipelined`): statements are written once with
-``:name`` parameters and sent as they are, and on PostgreSQL a run of writes whose results
-are not needed goes in one round trip (psycopg's pipeline mode).
+(:func:`run_in_transaction`, :class:`Batch`): statements are written once with ``:name``
+parameters and sent as they are, several in one round trip on PostgreSQL (psycopg's
+pipeline mode).
 """
 
 from __future__ import annotations
@@ -187,37 +187,98 @@ def _pyformat(statement: str) -> str:
     return _PARAM.sub(r"%(\1)s", statement)
 
 
-def sql(conn: Connection, statement: str, params: Mapping[str, Any] | None = None) -> Any:
-    """Run one statement written with ``:name`` parameters as it is (no SQL compilation);
-    returns the driver-level result (``.all()``, ``.first()``)."""
-    if conn.dialect.name != "sqlite":
-        statement = _pyformat(statement)
-    return conn.exec_driver_sql(statement, dict(params or {}))
+Rows = list[tuple[Any, ...]]
 
 
-@contextmanager
-def pipelined(conn: Connection) -> Iterator[None]:
-    """Writes inside this block go to PostgreSQL in one round trip (psycopg pipeline mode);
-    their results cannot be read, and an error surfaces at the end of the block (raised as
-    SQLAlchemy's exception for it, e.g. ``IntegrityError``). SQLite runs them one by one,
-    in process."""
+class Batch:
+    """Statements sent together on a Core connection's transaction: in one round trip on
+    PostgreSQL (psycopg's pipeline mode), one after another in process on SQLite. Each is
+    written once with ``:name`` parameters and handed to the driver as it is: no SQL
+    compilation, no result objects beyond the rows. SQLAlchemy's ``before_cursor_execute``
+    and ``after_cursor_execute`` events still fire for every statement, and a driver error
+    is raised as SQLAlchemy's exception for it (``IntegrityError``, ``OperationalError``;
+    a dead connection is invalidated), so callers handle errors as for any statement.
+
+    On PostgreSQL a failed statement aborts the transaction and the statements after it
+    are skipped; the error is raised by :meth:`run`.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.statements: list[tuple[str, dict[str, Any]]] = []
+
+    def add(self, statement: str, params: Mapping[str, Any] | None = None) -> int:
+        """Queue a statement; returns its index in :meth:`run`'s result."""
+        self.statements.append((statement, dict(params or {})))
+        return len(self.statements) - 1
+
+    def run(self) -> list[Rows]:
+        """Send the queued statements; the rows each returned (empty for most writes)."""
+        statements, self.statements = self.statements, []
+        conn = self.conn
+        driver = conn.connection.driver_connection
+        events = conn._has_events or conn.engine._has_events
+        sqlite = conn.dialect.name == "sqlite"
+        current: tuple[str, dict[str, Any]] | None = None
+        try:
+            if sqlite:
+                out: list[Rows] = []
+                cursor = driver.cursor()  # type: ignore[union-attr]
+                for current in statements:
+                    self._fire_before(cursor, *current, events)
+                    cursor.execute(*current)
+                    out.append(cursor.fetchall())
+                    self._fire_after(cursor, *current, events)
+                return out
+            cursors = []
+            with driver.pipeline():  # type: ignore[union-attr]
+                for statement, params in statements:
+                    current = (_pyformat(statement), params)
+                    cursor = driver.cursor()  # type: ignore[union-attr]
+                    self._fire_before(cursor, *current, events)
+                    cursor.execute(*current)
+                    cursors.append(cursor)
+                    self._fire_after(cursor, *current, events)
+            current = None
+            return [c.fetchall() if c.description is not None else [] for c in cursors]
+        except conn.dialect.loaded_dbapi.Error as exc:
+            invalidated = conn.dialect.is_disconnect(exc, driver, None)
+            if invalidated:
+                conn.invalidate(exc)
+            statement, params = current or ("(pipeline)", {})
+            raise DBAPIError.instance(
+                statement,
+                params,
+                exc,
+                conn.dialect.loaded_dbapi.Error,
+                connection_invalidated=invalidated,
+                dialect=conn.dialect,
+            ) from exc
+
+    def _fire_before(self, cursor: Any, statement: str, params: Any, events: bool) -> None:
+        if events:
+            for fn in self.conn.dispatch.before_cursor_execute:
+                fn(self.conn, cursor, statement, params, None, False)
+
+    def _fire_after(self, cursor: Any, statement: str, params: Any, events: bool) -> None:
+        if events:
+            for fn in self.conn.dispatch.after_cursor_execute:
+                fn(self.conn, cursor, statement, params, None, False)
+
+
+def sql(conn: Connection, statement: str, params: Mapping[str, Any] | None = None) -> Rows:
+    """Run one statement (see :class:`Batch`); the rows it returned."""
+    batch = Batch(conn)
+    batch.add(statement, params)
+    return batch.run()[0]
+
+
+def for_update(conn: Connection, tables: str = "") -> str:
+    """The row-lock clause (``FOR UPDATE [OF tables]``) on PostgreSQL; nothing on SQLite,
+    where ``BEGIN IMMEDIATE`` has locked the database for the whole transaction."""
     if conn.dialect.name == "sqlite":
-        yield
-        return
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    dbapi = conn.dialect.loaded_dbapi
-    try:
-        with driver.pipeline():
-            yield
-    except dbapi.Error as exc:
-        raise DBAPIError.instance(None, None, exc, dbapi.Error) from exc
-
-
-def for_update(conn: Connection) -> str:
-    """The row-lock clause: `` FOR UPDATE`` on PostgreSQL; nothing on SQLite, where
-    ``BEGIN IMMEDIATE`` has locked the database for the whole transaction."""
-    return "" if conn.dialect.name == "sqlite" else " FOR UPDATE"
+        return ""
+    return f" FOR UPDATE OF {tables}" if tables else " FOR UPDATE"
 
 
 def bind_time(conn: Connection, value: datetime) -> Any:

@@ -176,30 +176,34 @@ def authenticate(session: Session, key: str) -> Institution | None:
     return None if found is None else found[0]
 
 
-_KEY_SQL = "SELECT id, key_hash FROM api_keys WHERE prefix = :prefix AND revoked_at IS NULL"
+_KEY_SQL = """
+SELECT id, institution_id, key_hash FROM api_keys WHERE prefix = :prefix AND revoked_at IS NULL"""
+_key_owners: dict[str, tuple[int, int]] = {}  # sha256 of a verified key -> (key id, institution id)
 
 
-def key_id_of(conn: Connection, key: str) -> int | None:
-    """The row id of an active ``key`` (argon2-verified once per process), or None. For the
-    hot path, which then reads the key's institution in its own transaction."""
+def key_of(conn: Connection, key: str) -> tuple[int, int] | None:
+    """The row id and institution id of ``key`` (argon2-verified once per process), or
+    None. For the hot path, which re-reads the key's revocation and its institution in its
+    own transaction on every message."""
     if not key.startswith(KEY_PREFIX) or len(key) != len(KEY_PREFIX) + 40:
         return None
     digest = hashlib.sha256(key.encode()).hexdigest()
-    known = _verified.get(digest)
+    known = _key_owners.get(digest)
     if known is not None:
         return known
-    row = sql(conn, _KEY_SQL, {"prefix": key[:KEY_LOOKUP_CHARS]}).first()
-    if row is None:
+    found = sql(conn, _KEY_SQL, {"prefix": key[:KEY_LOOKUP_CHARS]})
+    if not found:
         return None
+    key_id, institution_id, key_hash = found[0]
     try:
-        _hasher.verify(row[1], key)
+        _hasher.verify(key_hash, key)
     except (VerificationError, InvalidHashError):
         return None
     with _verified_lock:
-        if len(_verified) >= _VERIFIED_MAX:
-            _verified.clear()
-        _verified[digest] = int(row[0])
-    return int(row[0])
+        if len(_key_owners) >= _VERIFIED_MAX:
+            _key_owners.clear()
+        _key_owners[digest] = (int(key_id), int(institution_id))
+    return int(key_id), int(institution_id)
 
 
 def authenticate_key(session: Session, key: str) -> tuple[Institution, int] | None:

@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from yibao.domain.money import from_fen
 from yibao.persistence.base import utcnow
-from yibao.persistence.db import bind_time, sql
+from yibao.persistence.db import Batch, bind_time
 from yibao.persistence.tables import Account, JournalEntry, Person, Posting
 from yibao.services.errors import InsufficientBalance, InvalidInput, NotFound
 
@@ -81,7 +81,7 @@ def system_account(session: Session, code: str) -> Account:
 
 
 def post_entry(
-    session: Session | Connection,
+    session: Session | Batch,
     *,
     kind: str,
     reason: str,
@@ -93,10 +93,10 @@ def post_entry(
     Raises :class:`InsufficientBalance` (and writes nothing the caller's transaction keeps,
     provided the caller rolls back) if a tracked balance would go negative.
 
-    On a Core ``Connection`` (the settlement hot path) it writes with three plain statements
-    that need no result, so they can share one round trip (:func:`~yibao.persistence.db.
-    pipelined`): the accounts' ``balance_fen`` must be the current, locked balances, and
-    ``ref`` must name this entry alone (a ``setl_id``); returns None.
+    Given a :class:`~yibao.persistence.db.Batch` (the settlement hot path) it queues plain
+    statements that need no result, to share the caller's round trip: the accounts'
+    ``balance_fen`` must be the current, locked balances (the balance check is made here,
+    before writing), and ``ref`` must name this entry alone (a ``setl_id``); returns None.
     """
     if kind not in KINDS:
         raise InvalidInput(f"记账类型应为 {'、'.join(KINDS)}", field="kind")
@@ -112,7 +112,7 @@ def post_entry(
             raise InvalidInput("记账金额过大", field="amount")
         if account.id is None:
             raise InvalidInput("账户尚未保存", field="account")
-    if isinstance(session, Connection):
+    if isinstance(session, Batch):
         _post_entry_sql(session, kind, reason, ref, postings)
         return None
     # Touch tracked balances in ascending id order (a consistent lock order).
@@ -143,7 +143,7 @@ _BALANCE_SQL = "UPDATE accounts SET balance_fen = balance_fen + :delta WHERE id 
 
 
 def _post_entry_sql(
-    conn: Connection,
+    batch: Batch,
     kind: str,
     reason: str,
     ref: str | None,
@@ -158,16 +158,12 @@ def _post_entry_sql(
             )
     for account, amount in sorted(postings, key=lambda p: p[0].id):
         if account.balance_fen is not None:
-            sql(conn, _BALANCE_SQL, {"delta": amount, "account_id": account.id})
+            batch.add(_BALANCE_SQL, {"delta": amount, "account_id": account.id})
             account.balance_fen += amount
-    sql(
-        conn,
-        _ENTRY_SQL,
-        {"kind": kind, "reason": reason, "ref": ref, "created_at": bind_time(conn, utcnow())},
-    )
+    created = bind_time(batch.conn, utcnow())
+    batch.add(_ENTRY_SQL, {"kind": kind, "reason": reason, "ref": ref, "created_at": created})
     for account, amount in postings:
-        sql(
-            conn,
+        batch.add(
             _POSTING_SQL,
             {"account_id": account.id, "amount_fen": amount, "ref": ref, "kind": kind},
         )

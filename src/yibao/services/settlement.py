@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -30,6 +31,8 @@ from yibao.domain.money import ZERO, from_fen, to_fen
 from yibao.domain.shown import shown
 from yibao.national import codes
 from yibao.persistence.db import (
+    Batch,
+    Rows,
     bind_date,
     bind_time,
     for_update,
@@ -60,56 +63,71 @@ def year_to_date(session: Session, person_id: int, year: int) -> YearToDate:
     return ytd_sums.state(json.loads(row.totals) if row is not None else {})
 
 
-# -- reads ------------------------------------------------------------------------------
+# -- reads (one round trip on PostgreSQL) ----------------------------------------------------
 
-_VISIT_SQL = """
+_VISIT_KEY = "v.mdtrt_id = :mdtrt_id AND v.institution_id = :institution_id"
+_VISIT_SQL = f"""
 SELECT v.id, v.person_id, v.kind, v.insutype, v.med_type, v.ipt_otp_no, v.mdtrt_cert_type,
        v.begntime, v.endtime, v.dise_codg, v.dise_name, v.chronic_class, v.oncology_course,
        v.status, p.psn_no, p.name, p.certno_ciphertext, p.sex, p.birth_date, p.region,
        p.scheme, p.policy_id, p.person_group, p.first_visit_hospital, p.continuous_years,
        p.death_date
-FROM visits v JOIN persons p ON p.id = v.person_id
-WHERE v.mdtrt_id = :mdtrt_id AND v.institution_id = :institution_id"""
-_ACCOUNT_SQL = "SELECT id, balance_fen FROM accounts WHERE person_id = :person_id"
+FROM visits v JOIN persons p ON p.id = v.person_id WHERE {_VISIT_KEY}"""
+_ACCOUNT_SQL = f"""
+SELECT a.id, a.balance_fen FROM accounts a JOIN visits v ON v.person_id = a.person_id
+WHERE {_VISIT_KEY}"""
+_ENROLMENTS_SQL = f"""
+SELECT e."begin", e."end" FROM enrolments e JOIN visits v ON v.person_id = e.person_id
+WHERE {_VISIT_KEY} AND e.status = 'active'"""
+_LINES_SQL = f"""
+SELECT f.name, f.list_type, f.amount_fen, f.selfpay_prop, f.limit_fen
+FROM fee_lines f JOIN visits v ON v.id = f.visit_id
+WHERE {_VISIT_KEY} AND f.settlement_id IS NULL ORDER BY f.id"""
+# this year's and last year's rows (an older year is read on its own when needed)
+_YEARS_SQL = f"""
+SELECT y.year, y.totals FROM year_to_date y JOIN visits v ON v.person_id = y.person_id
+WHERE {_VISIT_KEY} AND y.year >= :since"""
 _YEAR_SQL = "SELECT totals FROM year_to_date WHERE person_id = :person_id AND year = :year"
-_LINES_SQL = """
-SELECT id, name, list_type, amount_fen, selfpay_prop, limit_fen FROM fee_lines
-WHERE visit_id = :visit_id AND settlement_id IS NULL ORDER BY id"""
-_ENROLMENTS_SQL = """
-SELECT "begin", "end" FROM enrolments WHERE person_id = :person_id AND status = 'active'"""
 _SYSTEM_ACCOUNT_SQL = "SELECT id FROM accounts WHERE code = :code"
+
+Run = Callable[[Batch], list[Rows]]
 
 
 @dataclass(slots=True)
 class Stored:
     """What a settlement reads: the visit and its person (locked for a settlement), the
-    person's account (locked), active enrolment periods and, once the date is known, the
-    year-to-date totals and the unsettled fee lines."""
+    person's account (locked), active enrolment periods, the unsettled fee lines and the
+    year-to-date totals of recent years."""
 
     visit: Visit
     person: Person
     account: Account | None
     payable: Account  # the system account on the other side of account payments
     enrolments: list[tuple[date, date | None]]
-    totals: dict[str, Any] | None = None
-    lines: list[Item] | None = None
-    line_total_fen: int = 0
+    lines: list[Item]
+    line_total_fen: int
+    years: dict[int, dict[str, Any]]
+    since: int  # ``years`` holds every row from this year on
+    totals: dict[str, Any] | None = None  # the settlement's year, once known
 
 
-def load(conn: Connection, mdtrt_id: str, institution_id: int, *, lock: bool) -> Stored | None:
-    """The caller's own visit with its person, account and enrolments (None: no such visit).
-    ``lock``: one settlement at a time per visit and per person, so the year-to-date state
-    and the account stay exact."""
-    tail = for_update(conn) if lock else ""
-    row = sql(
-        conn, _VISIT_SQL + tail, {"mdtrt_id": mdtrt_id, "institution_id": institution_id}
-    ).first()
-    if row is None:
+def _add_visit_reads(batch: Batch, key: dict[str, Any], *, lock: bool, since: int) -> None:
+    conn = batch.conn
+    batch.add(_VISIT_SQL + (for_update(conn, "v, p") if lock else ""), key)
+    batch.add(_ACCOUNT_SQL + (for_update(conn, "a") if lock else ""), key)
+    batch.add(_ENROLMENTS_SQL, key)
+    batch.add(_YEARS_SQL, {**key, "since": since})
+
+
+def _stored(rows: list[Rows], key: dict[str, Any], payable: Account, since: int) -> Stored | None:
+    visit_rows, account_rows, enrolment_rows, year_rows = rows[:4]
+    if not visit_rows:
         return None
+    row = visit_rows[0]
     visit = Visit(
         id=row[0],
-        mdtrt_id=mdtrt_id,
-        institution_id=institution_id,
+        mdtrt_id=key["mdtrt_id"],
+        institution_id=key["institution_id"],
         person_id=row[1],
         kind=row[2],
         insutype=row[3],
@@ -139,32 +157,66 @@ def load(conn: Connection, mdtrt_id: str, institution_id: int, *, lock: bool) ->
         continuous_years=row[24],
         death_date=read_date(row[25]),
     )
-    acct = sql(conn, _ACCOUNT_SQL + tail, {"person_id": person.id}).first()
-    account = (
-        None if acct is None else Account(id=acct[0], person_id=person.id, balance_fen=acct[1])
+    account = None
+    if account_rows:
+        account_id, balance = account_rows[0]
+        account = Account(id=account_id, person_id=person.id, balance_fen=balance)
+    return Stored(
+        visit=visit,
+        person=person,
+        account=account,
+        payable=payable,
+        enrolments=[(read_date(b), read_date(e)) for b, e in enrolment_rows],  # type: ignore[misc]
+        lines=[],
+        line_total_fen=0,
+        years={int(y): json.loads(t) for y, t in year_rows},
+        since=since,
     )
-    periods = sql(conn, _ENROLMENTS_SQL, {"person_id": person.id}).all()
-    enrolments = [(read_date(b), read_date(e)) for b, e in periods]
+
+
+def load(
+    conn: Connection,
+    mdtrt_id: str,
+    institution_id: int,
+    *,
+    lock: bool,
+    since: int,
+    run: Run = Batch.run,
+) -> Stored | None:
+    """The caller's own visit with what a settlement of it reads, in one round trip (None:
+    no such visit). ``lock``: the visit, its person and the account are locked, so one
+    settlement at a time per person keeps the year-to-date state and the account exact.
+    ``run`` sends the batch (the caller may add its own statements to the round trip)."""
     payable = system_account(conn, ledger.COUNTERPART["settlement_debit"])
-    return Stored(visit, person, account, payable, enrolments)  # type: ignore[arg-type]
+    key = {"mdtrt_id": mdtrt_id, "institution_id": institution_id}
+    batch = Batch(conn)
+    _add_visit_reads(batch, key, lock=lock, since=since)
+    batch.add(_LINES_SQL, key)
+    rows = run(batch)
+    stored = _stored(rows, key, payable, since)
+    if stored is not None:
+        stored.lines = [
+            Item(
+                name=name,
+                list_type=list_type,
+                amount=from_fen(amount_fen),
+                selfpay_prop=read_decimal(prop, 4) if list_type == "B" else None,
+                limit_amount=None if limit_fen is None else from_fen(limit_fen),
+            )
+            for name, list_type, amount_fen, prop, limit_fen in rows[4]
+        ]
+        stored.line_total_fen = sum(int(r[2]) for r in rows[4])
+    return stored
 
 
-def load_lines_and_year(conn: Connection, stored: Stored, year: int) -> None:
-    """Read the visit's unsettled fee lines and the person's totals for ``year``."""
-    row = sql(conn, _YEAR_SQL, {"person_id": stored.person.id, "year": year}).first()
-    stored.totals = json.loads(row[0]) if row is not None else ytd_sums.empty_totals()
-    lines = sql(conn, _LINES_SQL, {"visit_id": stored.visit.id}).all()
-    stored.lines = [
-        Item(
-            name=name,
-            list_type=list_type,
-            amount=from_fen(amount_fen),
-            selfpay_prop=read_decimal(prop, 4) if list_type == "B" else None,
-            limit_amount=None if limit_fen is None else from_fen(limit_fen),
-        )
-        for _id, name, list_type, amount_fen, prop, limit_fen in lines
-    ]
-    stored.line_total_fen = sum(int(r[3]) for r in lines)
+def use_year(conn: Connection, stored: Stored, year: int) -> None:
+    """Make ``stored.totals`` the person's totals for ``year`` (read if older than the rows
+    loaded with the visit)."""
+    if year >= stored.since:
+        stored.totals = stored.years.get(year) or ytd_sums.empty_totals()
+        return
+    found = sql(conn, _YEAR_SQL, {"person_id": stored.person.id, "year": year})
+    stored.totals = json.loads(found[0][0]) if found else ytd_sums.empty_totals()
 
 
 _system_ids: dict[tuple[str, str], int] = {}
@@ -175,10 +227,10 @@ def system_account(conn: Connection, code: str) -> Account:
     key = (str(conn.engine.url), code)
     account_id = _system_ids.get(key)
     if account_id is None:
-        found = sql(conn, _SYSTEM_ACCOUNT_SQL, {"code": code}).first()
-        if found is None:
+        found = sql(conn, _SYSTEM_ACCOUNT_SQL, {"code": code})
+        if not found:
             raise NotFound(f"系统账户 {code} 不存在：请先运行 yibao db upgrade")
-        account_id = _system_ids[key] = int(found[0])
+        account_id = _system_ids[key] = int(found[0][0])
     return Account(id=account_id, code=code, balance_fen=None)
 
 
@@ -207,7 +259,6 @@ def build_case(
     state becomes the engine's input (certified chronic classes and approved cross-region
     filings join here)."""
     person, visit = stored.person, stored.visit
-    assert stored.lines is not None
     assert stored.totals is not None
     version = policy_version(person, on)
     engine_med, route = codes.MED_TYPES[med_type]
@@ -326,17 +377,16 @@ INSERT INTO year_to_date (person_id, year, totals) VALUES (:person_id, :year, :t
 ON CONFLICT (person_id, year) DO UPDATE SET totals = excluded.totals"""
 
 
-def _insert_settlement(conn: Connection, s: Settlement) -> None:
+def _insert_settlement(batch: Batch, s: Settlement) -> None:
     values = {c: getattr(s, c) for c in _SETTLEMENT_COLUMNS}
-    values["setl_date"] = bind_date(conn, s.setl_date)
-    values["setl_time"] = bind_time(conn, s.setl_time)
-    sql(conn, _INSERT_SETTLEMENT_SQL, values)
+    values["setl_date"] = bind_date(batch.conn, s.setl_date)
+    values["setl_time"] = bind_time(batch.conn, s.setl_time)
+    batch.add(_INSERT_SETTLEMENT_SQL, values)
 
 
-def _insert_funds(conn: Connection, setl_id: str, rows: list[tuple[str, int, int]]) -> None:
+def _insert_funds(batch: Batch, setl_id: str, rows: list[tuple[str, int, int]]) -> None:
     for fund_pay_type, inscp_fen, amount_fen in rows:
-        sql(
-            conn,
+        batch.add(
             _INSERT_FUND_SQL,
             {
                 "setl_id": setl_id,
@@ -347,16 +397,15 @@ def _insert_funds(conn: Connection, setl_id: str, rows: list[tuple[str, int, int
         )
 
 
-def _store_year(conn: Connection, person_id: int, year: int, totals: dict[str, Any]) -> None:
-    sql(
-        conn,
+def _store_year(batch: Batch, person_id: int, year: int, totals: dict[str, Any]) -> None:
+    batch.add(
         _STORE_YEAR_SQL,
         {"person_id": person_id, "year": year, "totals": json.dumps(totals)},
     )
 
 
 def record(
-    conn: Connection,
+    batch: Batch,
     stored: Stored,
     case: Case,
     r: Result,
@@ -367,9 +416,10 @@ def record(
     med_type: str,
     now: datetime,
 ) -> Settlement:
-    """Write the settlement, its fund rows, the account debit, the fee lines' link, the
-    visit's status and the year-to-date row (the caller commits). Returns the settlement as
-    stored (not read back: ``id`` is not set)."""
+    """Queue the writes of the settlement on ``batch``: the account debit, the settlement,
+    its fund rows, the fee lines' link, the visit's status and the year-to-date row (the
+    caller runs the batch and commits). Returns the settlement as it will be stored
+    (``id`` is not known)."""
     visit, person = stored.visit, stored.person
     assert stored.totals is not None
     setl_id = new_id(now)
@@ -378,7 +428,7 @@ def record(
     if acct_fen:
         assert stored.account is not None
         ledger.post_entry(
-            conn,
+            batch,
             kind="settlement_debit",
             reason=f"医保结算 {setl_id}（{institution.name}）",
             ref=setl_id,
@@ -411,23 +461,25 @@ def record(
         explanation=json.dumps(list(r.explanation), ensure_ascii=False),
         **_amounts_fen(r),
     )
-    _insert_settlement(conn, settlement)
+    _insert_settlement(batch, settlement)
     inscp = to_fen(r.inscp_scp_amt)
-    _insert_funds(conn, setl_id, [(t, inscp, fen) for t, fen in fund_rows(person.scheme, r)])
-    sql(conn, _LINK_LINES_SQL, {"setl_id": setl_id, "visit_id": visit.id})
+    _insert_funds(batch, setl_id, [(t, inscp, fen) for t, fen in fund_rows(person.scheme, r)])
+    batch.add(_LINK_LINES_SQL, {"setl_id": setl_id, "visit_id": visit.id})
     visit_med = med_type if visit.kind == "outpatient" else visit.med_type
-    sql(conn, _VISIT_SETTLED_SQL, {"status": "settled", "med_type": visit_med, "id": visit.id})
-    _store_year(conn, person.id, case.date.year, ytd_sums.add(stored.totals, delta))
+    batch.add(_VISIT_SETTLED_SQL, {"status": "settled", "med_type": visit_med, "id": visit.id})
+    _store_year(batch, person.id, case.date.year, ytd_sums.add(stored.totals, delta))
     return settlement
 
 
 _ORIGINAL_SQL = f"""
-SELECT id, kind, reversed, {", ".join(_SETTLEMENT_COLUMNS[7:])}
-FROM settlements
-WHERE setl_id = :setl_id AND institution_id = :institution_id AND visit_id = :visit_id"""
+SELECT id, kind, reversed, {", ".join(_SETTLEMENT_COLUMNS[7:])} FROM settlements
+WHERE setl_id = :setl_id AND institution_id = :institution_id
+  AND visit_id = (SELECT id FROM visits WHERE mdtrt_id = :mdtrt_id
+                  AND institution_id = :institution_id)"""
 _FUNDS_SQL = """
-SELECT fund_pay_type, inscp_scp_fen, fund_payamt_fen FROM settlement_funds
-WHERE settlement_id = :settlement_id ORDER BY id"""
+SELECT f.fund_pay_type, f.inscp_scp_fen, f.fund_payamt_fen
+FROM settlement_funds f JOIN settlements s ON s.id = f.settlement_id
+WHERE s.setl_id = :setl_id AND s.institution_id = :institution_id ORDER BY f.id"""
 _MARK_REVERSED_SQL = "UPDATE settlements SET reversed = :reversed WHERE id = :id"
 _UNLINK_LINES_SQL = "UPDATE fee_lines SET settlement_id = NULL WHERE settlement_id = :id"
 
@@ -444,30 +496,40 @@ class Original:
     funds: list[tuple[str, int, int]]
 
 
-def load_original(conn: Connection, stored: Stored, setl_id: str) -> Original | None:
-    """The settlement ``setl_id`` of this visit (locked) with its fund rows, or None; reads
-    the person's totals for its year into ``stored``."""
-    row = sql(
-        conn,
-        _ORIGINAL_SQL + for_update(conn),
-        {
-            "setl_id": setl_id,
-            "institution_id": stored.visit.institution_id,
-            "visit_id": stored.visit.id,
-        },
-    ).first()
-    if row is None:
-        return None
+def load_for_reversal(
+    conn: Connection,
+    mdtrt_id: str,
+    institution_id: int,
+    setl_id: str,
+    *,
+    since: int,
+    run: Run = Batch.run,
+) -> tuple[Stored | None, Original | None]:
+    """The caller's own visit (locked, with its person and account) and its settlement
+    ``setl_id`` (locked) with the fund rows, in one round trip; reads the person's totals
+    for the settlement's year into the first."""
+    payable = system_account(conn, ledger.COUNTERPART["reversal"])
+    key = {"mdtrt_id": mdtrt_id, "institution_id": institution_id}
+    batch = Batch(conn)
+    _add_visit_reads(batch, key, lock=True, since=since)
+    batch.add(_ORIGINAL_SQL + for_update(conn), {**key, "setl_id": setl_id})
+    batch.add(_FUNDS_SQL, {"setl_id": setl_id, "institution_id": institution_id})
+    rows = run(batch)
+    stored = _stored(rows, key, payable, since)
+    if stored is None or not rows[4]:
+        return stored, None
+    row = rows[4][0]
     values = dict(zip(_SETTLEMENT_COLUMNS[7:], row[3:], strict=True))
     values["setl_date"] = read_date(values["setl_date"])
-    funds = sql(conn, _FUNDS_SQL, {"settlement_id": row[0]}).all()
-    year = sql(conn, _YEAR_SQL, {"person_id": stored.person.id, "year": values["year"]}).first()
-    stored.totals = json.loads(year[0]) if year is not None else ytd_sums.empty_totals()
-    return Original(row[0], setl_id, row[1], bool(row[2]), values, [(t, i, a) for t, i, a in funds])
+    use_year(conn, stored, int(values["year"]))
+    original = Original(
+        row[0], setl_id, row[1], bool(row[2]), values, [(t, i, a) for t, i, a in rows[5]]
+    )
+    return stored, original
 
 
 def reverse(
-    conn: Connection,
+    batch: Batch,
     stored: Stored,
     original: Original,
     institution: Institution,
@@ -477,7 +539,8 @@ def reverse(
     now: datetime,
 ) -> tuple[Settlement, list[tuple[str, int]]]:
     """冲销: a new settlement with every amount negated; account and year-to-date restored.
-    Returns it (as stored, not read back) and its fund rows."""
+    Queues the writes on ``batch``; returns the reversal as it will be stored and its fund
+    rows."""
     if original.kind != "settle" or original.reversed:
         raise Conflict("该结算已撤销，不能重复撤销", field="setl_id")
     v = original.values
@@ -490,7 +553,7 @@ def reverse(
         if account is None:
             raise NotFound(f"参保人 {stored.person.psn_no} 没有个人账户（其险种不设个人账户）")
         ledger.post_entry(
-            conn,
+            batch,
             kind="reversal",
             reason=f"撤销结算 {original.setl_id}",
             ref=setl_id,
@@ -526,17 +589,16 @@ def reverse(
         ),
         **{col: -int(v[col]) for col in COLUMN_OF_FIELD.values()},
     )
-    sql(conn, _MARK_REVERSED_SQL, {"reversed": True, "id": original.id})
-    _insert_settlement(conn, reversal)
-    _insert_funds(conn, setl_id, [(t, -i, -a) for t, i, a in original.funds])
-    sql(conn, _UNLINK_LINES_SQL, {"id": original.id})
+    batch.add(_MARK_REVERSED_SQL, {"reversed": True, "id": original.id})
+    _insert_settlement(batch, reversal)
+    _insert_funds(batch, setl_id, [(t, -i, -a) for t, i, a in original.funds])
+    batch.add(_UNLINK_LINES_SQL, {"id": original.id})
     status = "discharged" if stored.visit.endtime is not None else "open"
-    sql(
-        conn,
+    batch.add(
         _VISIT_SETTLED_SQL,
         {"status": status, "med_type": stored.visit.med_type, "id": stored.visit.id},
     )
-    _store_year(conn, stored.person.id, year, ytd_sums.add(stored.totals, taken_out))
+    _store_year(batch, stored.person.id, year, ytd_sums.add(stored.totals, taken_out))
     return reversal, [(t, -a) for t, _i, a in original.funds]
 
 
@@ -545,6 +607,7 @@ __all__ = [
     "Stored",
     "build_case",
     "load",
+    "load_for_reversal",
     "record",
     "reverse",
     "year_to_date",

@@ -13,7 +13,8 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from yibao.national import jsonout
-from yibao.national.dispatch import SUPPORTED, Unauthorized, process
+from yibao.national.context import Unauthorized
+from yibao.national.dispatch import SUPPORTED, process
 from yibao.national.envelope import response as envelope_response
 from yibao.web.api.schemas import TOO_LARGE, json_body
 
