@@ -69,9 +69,23 @@ unit: setup browser
 bench: setup
 	$(BIN)/python bench/bench_engine.py
 
-## make bench-api: 2207 settlements/s, p50, p99 over HTTP on SQLite (and PostgreSQL if configured)
+## make bench-api: 2207 over HTTP with wrk (closed loop) and at fixed rates (open loop), on
+## PostgreSQL (YIBAO_BENCH_PG_URL or YIBAO_TEST_DATABASE_URL) and SQLite; prints the CPU used
+## outside the benchmark next to each figure. Installs Debian's wrk when missing.
+WORKERS ?= 2
+CONNS ?= 8
+N ?= 20000
+DURATION ?= 15
+RATE ?= 300,400
+OPEN_SECONDS ?= 10
+WARMUP ?= 5
+HISTORY ?= 1000000
+DB ?= all
 bench-api: setup
-	$(BIN)/python bench/bench_api.py
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(BIN)/python bench/bench_api.py --db $(DB) --workers $(WORKERS) --conns $(CONNS) --n $(N) \
+		--seconds $(DURATION) --rate $(RATE) --open-seconds $(OPEN_SECONDS) --warmup $(WARMUP) \
+		--history $(HISTORY)
 
 ## make bench-pages: citizen pages' render p50 (goal < 50 ms) and weight with CSS+JS (goal < 150 KB);
 ## the back office's 统计看板 queries on 10^5 settlements (goal < 200 ms each)

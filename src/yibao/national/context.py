@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from yibao.national import clock, fields, jsonout
 from yibao.national.envelope import Envelope, InterfaceError, response
+from yibao.persistence.base import detached
 from yibao.persistence.db import Batch, Rows, bind_time, read_date
 from yibao.persistence.tables import Institution, Person
 from yibao.persistence.tables.hospital import Visit
@@ -189,7 +190,8 @@ class Counter(DateChecks):
         if not rows[0] or rows[0][0][0] is not None:
             raise Unauthorized
         _, iid, code, name, kind, level, region, begin, end, cross = rows[0][0]
-        self.institution = Institution(
+        self.institution = detached(
+            Institution,
             id=iid,
             code=code,
             name=name,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Dialect, MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, configure_mappers
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -45,3 +45,19 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+M = TypeVar("M", bound=Base)
+_mappers_ready: list[bool] = []
+
+
+def detached(cls: type[M], **values: Any) -> M:
+    """An unsaved instance of a mapped class holding ``values``, made without the
+    constructor's attribute events (about 8 times cheaper): a read-only view of a row read
+    with plain SQL on the hot path. Attributes can still be set."""
+    if not _mappers_ready:
+        configure_mappers()
+        _mappers_ready.append(True)
+    obj = cls._sa_class_manager.new_instance()  # type: ignore[attr-defined]
+    obj.__dict__.update(values)
+    return obj  # type: ignore[no-any-return]

@@ -240,7 +240,7 @@ class Batch:
                     cursors.append(cursor)
                     self._fire_after(cursor, *current, events)
             current = None
-            return [c.fetchall() if c.description is not None else [] for c in cursors]
+            return [c.fetchall() if _has_rows(c) else [] for c in cursors]
         except conn.dialect.loaded_dbapi.Error as exc:
             invalidated = conn.dialect.is_disconnect(exc, driver, None)
             if invalidated:
@@ -264,6 +264,11 @@ class Batch:
         if events:
             for fn in self.conn.dispatch.after_cursor_execute:
                 fn(self.conn, cursor, statement, params, None, False)
+
+
+def _has_rows(cursor: Any) -> bool:
+    result = cursor.pgresult  # cheaper than building ``description``
+    return result is not None and result.status == 2  # PGRES_TUPLES_OK
 
 
 def sql(conn: Connection, statement: str, params: Mapping[str, Any] | None = None) -> Rows:

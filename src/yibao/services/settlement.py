@@ -18,18 +18,20 @@ from __future__ import annotations
 
 import json
 import secrets
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from yibao.domain.money import ZERO, from_fen, to_fen
 from yibao.domain.shown import shown
 from yibao.national import codes
+from yibao.persistence.base import detached
 from yibao.persistence.db import (
     Batch,
     Rows,
@@ -124,7 +126,8 @@ def _stored(rows: list[Rows], key: dict[str, Any], payable: Account, since: int)
     if not visit_rows:
         return None
     row = visit_rows[0]
-    visit = Visit(
+    visit = detached(
+        Visit,
         id=row[0],
         mdtrt_id=key["mdtrt_id"],
         institution_id=key["institution_id"],
@@ -142,7 +145,8 @@ def _stored(rows: list[Rows], key: dict[str, Any], payable: Account, since: int)
         oncology_course=bool(row[12]),
         status=row[13],
     )
-    person = Person(
+    person = detached(
+        Person,
         id=row[1],
         psn_no=row[14],
         name=row[15],
@@ -160,7 +164,7 @@ def _stored(rows: list[Rows], key: dict[str, Any], payable: Account, since: int)
     account = None
     if account_rows:
         account_id, balance = account_rows[0]
-        account = Account(id=account_id, person_id=person.id, balance_fen=balance)
+        account = detached(Account, id=account_id, person_id=person.id, balance_fen=balance)
     return Stored(
         visit=visit,
         person=person,
@@ -219,19 +223,19 @@ def use_year(conn: Connection, stored: Stored, year: int) -> None:
     stored.totals = json.loads(found[0][0]) if found else ytd_sums.empty_totals()
 
 
-_system_ids: dict[tuple[str, str], int] = {}
+_system_ids: weakref.WeakKeyDictionary[Engine, dict[str, int]] = weakref.WeakKeyDictionary()
 
 
 def system_account(conn: Connection, code: str) -> Account:
     """A system account (balance not tracked) by code; its id is remembered per process."""
-    key = (str(conn.engine.url), code)
-    account_id = _system_ids.get(key)
+    known = _system_ids.setdefault(conn.engine, {})
+    account_id = known.get(code)
     if account_id is None:
         found = sql(conn, _SYSTEM_ACCOUNT_SQL, {"code": code})
         if not found:
             raise NotFound(f"系统账户 {code} 不存在：请先运行 yibao db upgrade")
-        account_id = _system_ids[key] = int(found[0][0])
-    return Account(id=account_id, code=code, balance_fen=None)
+        account_id = known[code] = int(found[0][0])
+    return detached(Account, id=account_id, code=code, balance_fen=None)
 
 
 # -- the engine case ---------------------------------------------------------------------
@@ -438,7 +442,8 @@ def record(
             ],
         )
     delta = ytd_sums.delta(case.ytd, r.year_to_date_after)
-    settlement = Settlement(
+    settlement = detached(
+        Settlement,
         setl_id=setl_id,
         visit_id=visit.id,
         person_id=person.id,
@@ -564,7 +569,8 @@ def reverse(
         )
     has_balance = bool(v["balc_fen"] or acct_fen) and account is not None
     taken_out = ytd_sums.negate(json.loads(v["ytd_delta"]))
-    reversal = Settlement(
+    reversal = detached(
+        Settlement,
         setl_id=setl_id,
         visit_id=stored.visit.id,
         person_id=stored.person.id,
