@@ -66,6 +66,7 @@ class Prepared:
     key: str
     person_ids: list[int]
     bodies: list[bytes]  # one 2207 message per prepared visit
+    certs: list[tuple[str, str]]  # (psn_no, ID number) of each person
     used: int = 0
 
     def take(self, n: int, path: Path) -> Path:
@@ -75,6 +76,24 @@ class Prepared:
         path.write_bytes(b"\n".join(self.bodies[self.used : self.used + n]) + b"\n")
         self.used += n
         return path
+
+
+def _envelope(infno: str, msgid: str, payload: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "infno": infno,
+        "msgid": msgid,
+        "mdtrtarea_admvs": "150102",
+        "insuplc_admdvs": "150102",
+        "recer_sys_code": "YBXT",
+        "infver": "V1.0",
+        "opter_type": "1",
+        "opter": "bench",
+        "opter_name": "bench",
+        "inf_time": datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"),
+        "fixmedins_code": HOSPITAL,
+        "fixmedins_name": "bench",
+        "input": payload,
+    }
 
 
 def _message(seq: int, run: str, psn_no: str, mdtrt_id: str) -> bytes:
@@ -140,6 +159,7 @@ def prepare(url: str, n_persons: int, n_visits: int) -> Prepared:
             )
         )
         people = []
+        certs: list[tuple[str, str]] = []
         for i in range(n_persons):
             cert = with_check_digit(f"150102{1950 + i // 1000}0101{i % 1000:03d}")
             p = persons.create_person(
@@ -153,6 +173,7 @@ def prepare(url: str, n_persons: int, n_visits: int) -> Prepared:
             )
             ledger.credit(s, p, 100_000_000, kind="monthly_credit", reason="基准测试")
             people.append((p.id, p.psn_no))
+            certs.append((p.psn_no, cert))
         institution_id = inst.id
     visits = []
     for i in range(n_visits):
@@ -201,7 +222,7 @@ def prepare(url: str, n_persons: int, n_visits: int) -> Prepared:
     bodies = [
         _message(i, run, people[i % len(people)][1], v["mdtrt_id"]) for i, v in enumerate(visits)
     ]
-    return Prepared(key, [pid for pid, _ in people], bodies)
+    return Prepared(key, [pid for pid, _ in people], bodies, certs)
 
 
 # -- CPU accounting -----------------------------------------------------------------------
@@ -344,9 +365,9 @@ def _wrk(
             "wrk",
             "-t2",
             f"-c{args.conns}",
-            f"-d{seconds:g}s",
+            f"-d{max(1, round(seconds))}s",
             "-s",
-            str(HERE / "settle.lua"),
+            str(HERE / "messages.lua"),
             f"http://127.0.0.1:{args.port}",
             "--",
             str(bodies),
@@ -416,6 +437,150 @@ def open_loop(
         f"[{done} settled of {r['sent']} sent, {r['failed']} failed]"
     )
     print(_cpu_line(usage, done))
+
+
+def _call(client: httpx.Client, key: str, infno: str, payload: dict[str, Any]) -> tuple[Any, float]:
+    msgid = f"{HOSPITAL}{secrets.randbelow(10**18):018d}"
+    body = json.dumps(_envelope(infno, msgid, payload), separators=(",", ":"))
+    start = time.perf_counter()
+    r = client.post(
+        "/fsi/api",
+        content=body,
+        headers={"Authorization": f"Bearer {key}", "content-type": "application/json"},
+    )
+    took = (time.perf_counter() - start) * 1000
+    reply = r.json()
+    if reply.get("infcode") != 0:
+        raise SystemExit(f"{infno} refused: {reply.get('err_msg')}")
+    return reply["output"], took
+
+
+def long_stay(args: argparse.Namespace, prepared: Prepared, lines: int, runs: int = 3) -> None:
+    """2301 uploading ``lines`` fee lines in one message and 2304 settling that stay."""
+    now = datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+    uploads, settles = [], []
+    with httpx.Client(base_url=f"http://127.0.0.1:{args.port}", timeout=60) as client:
+        for run in range(runs):
+            psn_no, cert = prepared.certs[run % len(prepared.certs)]
+            common = {"psn_no": psn_no, "insutype": "310", "mdtrt_cert_type": "02"}
+            out, _ = _call(
+                client,
+                prepared.key,
+                "2401",
+                {
+                    "mdtrtinfo": {
+                        **common,
+                        "mdtrt_cert_no": cert,
+                        "begntime": now,
+                        "med_type": "21",
+                        "ipt_no": f"ZY{secrets.randbelow(10**9):09d}",
+                        "atddr_no": "D1",
+                        "chfpdr_name": "李医生",
+                        "adm_dept_name": "心内科",
+                    }
+                },
+            )
+            mdtrt_id = out["result"]["mdtrt_id"]
+            rows = [
+                {
+                    "feedetl_sn": str(i + 1),
+                    "mdtrt_id": mdtrt_id,
+                    "psn_no": psn_no,
+                    "chrg_bchno": "B1",
+                    "fee_ocur_time": now,
+                    "med_list_codg": DRUG,
+                    "medins_list_codg": f"H-{DRUG}",
+                    "det_item_fee_sumamt": 12.34,
+                    "cnt": 1,
+                    "pric": 12.34,
+                    "med_type": "21",
+                }
+                for i in range(lines)
+            ]
+            _, took = _call(client, prepared.key, "2301", {"feedetail": rows})
+            uploads.append(took)
+            _call(
+                client,
+                prepared.key,
+                "2402",
+                {
+                    "dscginfo": {
+                        "mdtrt_id": mdtrt_id,
+                        "psn_no": psn_no,
+                        "insutype": "310",
+                        "endtime": now,
+                        "dscg_way": "1",
+                    }
+                },
+            )
+            _, took = _call(
+                client,
+                prepared.key,
+                "2304",
+                {
+                    "data": {
+                        **common,
+                        "mdtrt_id": mdtrt_id,
+                        "mdtrt_cert_no": cert,
+                        "medfee_sumamt": f"{12.34 * lines:.2f}",
+                        "psn_setlway": "01",
+                        "acct_used_flag": "1",
+                        "mid_setl_flag": "0",
+                    }
+                },
+            )
+            settles.append(took)
+    print(
+        f"  {lines:,}-line stay: 2301 upload {min(uploads):.0f} ms (best of {runs}; "
+        f"{', '.join(f'{x:.0f}' for x in uploads)}), 2304 settlement {min(settles):.0f} ms "
+        f"({', '.join(f'{x:.0f}' for x in settles)})"
+    )
+
+
+def person_info_rate(
+    args: argparse.Namespace, prepared: Prepared, tmp: Path, cpu: CpuWindow
+) -> None:
+    """1101 (person information) in a closed loop with wrk."""
+    run = f"{datetime.now(SHANGHAI):%m%d%H%M%S}"
+    count = int(args.seconds * 3000)
+    lines = []
+    for i in range(count):
+        _, cert = prepared.certs[i % len(prepared.certs)]
+        payload = {
+            "data": {
+                "mdtrt_cert_type": "02",
+                "mdtrt_cert_no": cert,
+                "psn_cert_type": "01",
+                "certno": cert,
+            }
+        }
+        lines.append(json.dumps(_envelope("1101", f"P{run}{i:09d}", payload)).encode())
+    path = tmp / "person-info.txt"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    cpu.start()
+    out, ticks = _run_child(
+        [
+            "wrk",
+            "-t2",
+            f"-c{args.conns}",
+            f"-d{max(1, round(args.seconds / 2))}s",
+            "-s",
+            str(HERE / "messages.lua"),
+            f"http://127.0.0.1:{args.port}",
+            "--",
+            str(path),
+            "2",
+            prepared.key,
+        ]
+    )
+    usage = cpu.stop(ticks)
+    r = json.loads(out.strip().splitlines()[-1])
+    rate = r["requests"] / (r["duration_us"] / 1e6)
+    print(
+        f"  1101 person information: {rate:,.0f}/s   p50 {r['p50_us'] / 1000:.1f} ms   "
+        f"p99 {r['p99_us'] / 1000:.1f} ms   [{r['socket_errors'] + r['non2xx']} HTTP errors]"
+    )
+    print(_cpu_line(usage, r["requests"]).replace("per settlement", "per request"))
 
 
 def add_history(db: Engine, prepared: Prepared, total: int) -> None:
@@ -512,6 +677,8 @@ def bench(label: str, url: str, args: argparse.Namespace, key_file: Path, tmp: P
         first = closed_loop("closed loop", args, prepared, tmp, cpu, db)
         for rate in rates:
             open_loop(rate, args, prepared, tmp, cpu, db)
+        person_info_rate(args, prepared, tmp, cpu)
+        long_stay(args, prepared, 1000)
         if args.history:
             add_history(db, prepared, args.history)
             _wrk(args, prepared, tmp, args.warmup, warm_n)

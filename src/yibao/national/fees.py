@@ -8,7 +8,8 @@ price cap × quantity the line's limit. An unmatched line settles as 全自费 a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +19,7 @@ from yibao.domain.money import from_fen, round_cents, to_fen
 from yibao.national import codes, fields
 from yibao.national.context import Context
 from yibao.national.envelope import InterfaceError
-from yibao.persistence.tables import Person
+from yibao.persistence.tables import CatalogItem, Person
 from yibao.persistence.tables.hospital import FeeLine, Visit
 from yibao.rules import default_registry, split_item
 from yibao.rules.case import Item
@@ -35,7 +36,12 @@ def _default_prop(person: Person) -> Decimal:
 
 
 def _line(
-    ctx: Context, visit: Visit, row: Mapping[str, Any], path: str, default_prop: Decimal
+    ctx: Context,
+    visit: Visit,
+    row: Mapping[str, Any],
+    path: str,
+    default_prop: Decimal,
+    lookup: Callable[[str, date], CatalogItem | None],
 ) -> tuple[FeeLine, dict[str, Any]]:
     sn = fields.text(row, "feedetl_sn", path)
     code = fields.text(row, "med_list_codg", path, max_len=50)
@@ -48,7 +54,7 @@ def _line(
         raise InterfaceError("数量不能为 0", f"{path}.cnt")
     occurred = fields.moment(row, "fee_ocur_time", path, required=False, default=ctx.now)
     fields.not_future(occurred, ctx.now, f"{path}.fee_ocur_time")
-    item = catalog.lookup(ctx.session, code, fields.local_date(occurred))
+    item = lookup(code, fields.local_date(occurred))
     memo = ""
     if item is None:
         list_type, lv, prop, limit, name = "C", "03", Decimal(1), None, code
@@ -117,6 +123,11 @@ def _upload(ctx: Context, data: Mapping[str, Any], kind: str) -> Any:
     existing = set(
         ctx.session.scalars(select(FeeLine.feedetl_sn).where(FeeLine.visit_id == visit.id))
     )
+    # the catalog versions of every code in the batch, read in one query
+    lookup = catalog.lookup_many(
+        ctx.session,
+        (str(r["med_list_codg"]) for r in rows if isinstance(r.get("med_list_codg"), str)),
+    )
     results = []
     for i, row in enumerate(rows):
         path = f"input.feedetail[{i}]"
@@ -124,7 +135,7 @@ def _upload(ctx: Context, data: Mapping[str, Any], kind: str) -> Any:
             raise InterfaceError("同一批明细应属于同一次就诊", f"{path}.mdtrt_id")
         if kind == "inpatient":
             fields.code(row, "med_type", path, codes.INPATIENT_MED_TYPES, required=False)
-        line, out = _line(ctx, visit, row, path, prop)
+        line, out = _line(ctx, visit, row, path, prop, lookup)
         if line.feedetl_sn in existing:
             raise InterfaceError(f"明细流水号 {line.feedetl_sn} 已上传", f"{path}.feedetl_sn")
         existing.add(line.feedetl_sn)

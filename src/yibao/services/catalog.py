@@ -334,6 +334,30 @@ def lookup(session: Session, code: str, on_date: date) -> CatalogItem | None:
     ).first()
 
 
+def lookup_many(
+    session: Session, codes: Iterable[str]
+) -> Callable[[str, date], CatalogItem | None]:
+    """:func:`lookup` for many codes with one query: every version of each code is read
+    once, and the returned function picks the version in force on a date."""
+    wanted = sorted({c.strip() for c in codes})
+    versions: dict[str, list[CatalogItem]] = {}
+    for start in range(0, len(wanted), 500):
+        for item in session.scalars(
+            select(CatalogItem)
+            .where(CatalogItem.hilist_code.in_(wanted[start : start + 500]))
+            .order_by(CatalogItem.begin_date.desc())
+        ):
+            versions.setdefault(item.hilist_code, []).append(item)
+
+    def find(code: str, on_date: date) -> CatalogItem | None:
+        for item in versions.get(code.strip(), ()):
+            if item.begin_date <= on_date and (item.end_date is None or item.end_date >= on_date):
+                return item
+        return None
+
+    return find
+
+
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 

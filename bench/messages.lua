@@ -1,5 +1,5 @@
--- wrk script for `make bench-api`: POSTs one prepared 2207 message per request, each for a
--- different visit with its own msgid. Arguments after `--`: the file of message bodies (one
+-- wrk script for `make bench-api`: POSTs one prepared message per request (2207: each for a
+-- different visit), each with its own msgid. Arguments after `--`: the file of message bodies (one
 -- JSON per line), the number of wrk threads, the institution's API key. Thread k sends the
 -- lines k, k + threads, k + 2 * threads, ...; running out is counted (a resent msgid would
 -- be a cheap replay, not a settlement) and reported as "exhausted".
