@@ -113,7 +113,7 @@ def _settle(ctx: Counter, data: Mapping[str, Any], *, kind: str, final: bool) ->
             when=ctx.now,
             msgid=ctx.envelope.msgid,
             setl_id=None,
-            balc=service.balance_after(stored, result),  # what it would be after settling
+            balc=service.balance_after(stored, case, result),  # what it would be after settling
             mdtrt_cert_type=cert_type,
         )
         rows = [(t, from_fen(f)) for t, f in service.fund_rows(person.scheme, result)]

@@ -302,9 +302,10 @@ def build_case(
     )
 
 
-def balance_after(stored: Stored, r: Result) -> Decimal:
-    """The account balance once this settlement has paid (0 without an account)."""
-    if stored.account is None:
+def balance_after(stored: Stored, case: Case, r: Result) -> Decimal:
+    """The account balance once this settlement has paid (0 where the person's policy has
+    no personal account)."""
+    if stored.account is None or not case.policy.personal_account:
         return ZERO
     return from_fen(stored.account.balance_fen or 0) - from_fen(to_fen(r.acct_pay))
 
@@ -428,7 +429,7 @@ def record(
     assert stored.totals is not None
     setl_id = new_id(now)
     acct_fen = to_fen(r.acct_pay)
-    balc = balance_after(stored, r)
+    balc = balance_after(stored, case, r)
     if acct_fen:
         assert stored.account is not None
         ledger.post_entry(

@@ -33,7 +33,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("person_id", "year", name=op.f("pk_year_to_date")),
     )
-    conn = op.get_bind()
+    sum_settlements(op.get_bind())
+
+
+def sum_settlements(conn: sa.Connection) -> None:
+    """Fill the (empty) table with the sum of the stored settlements' contributions."""
     sums: dict[tuple[int, int], dict[str, object]] = {}
     rows = conn.execute(sa.text("SELECT person_id, year, ytd_delta FROM settlements ORDER BY id"))
     for person_id, year, delta in rows:
