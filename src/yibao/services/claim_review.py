@@ -237,9 +237,8 @@ def _final(
     session.add(visit)
     session.flush()
     case = effects.claim_case(session, person, details)
-    computed = settlement_service.Computed(case, result, [], None, None)
-    setl = settlement_service.record(
-        session, computed, visit, person, inst, msgid=f"claim-{app.id}", infno="CLAIM",
+    setl = settlement_service.record_in_session(
+        session, case, result, visit, person, inst, msgid=f"claim-{app.id}", infno="CLAIM",
         med_type=med, now=now,
     )  # fmt: skip
     invoice_row = session.get(ClaimInvoice, invoice)

@@ -25,7 +25,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from yibao.domain.money import ZERO, from_fen, to_fen
@@ -477,6 +477,56 @@ def record(
     return settlement
 
 
+_LOCK_PERSON_SQL = "SELECT id FROM persons WHERE id = :id"
+_PERSON_ACCOUNT_SQL = "SELECT id, balance_fen FROM accounts WHERE person_id = :person_id"
+
+
+def record_in_session(
+    session: Session,
+    case: Case,
+    r: Result,
+    visit: Visit,
+    person: Person,
+    institution: Institution,
+    *,
+    msgid: str,
+    infno: str,
+    med_type: str,
+    now: datetime,
+) -> Settlement:
+    """:func:`record` for a caller working with an ORM session (a claim approved in the back
+    office): the same statements in the session's transaction, under the person's lock.
+    Returns the stored settlement (loaded into the session)."""
+    session.flush()
+    conn = session.connection()
+    sql(conn, _LOCK_PERSON_SQL + for_update(conn), {"id": person.id})
+    found = sql(conn, _PERSON_ACCOUNT_SQL + for_update(conn), {"person_id": person.id})
+    account = (
+        detached(Account, id=found[0][0], person_id=person.id, balance_fen=found[0][1])
+        if found
+        else None
+    )
+    stored = Stored(
+        visit=visit,
+        person=person,
+        account=account,
+        payable=system_account(conn, ledger.COUNTERPART["settlement_debit"]),
+        enrolments=[],
+        lines=[],
+        line_total_fen=0,
+        years={},
+        since=case.date.year + 1,
+    )
+    use_year(conn, stored, case.date.year)
+    batch = Batch(conn)
+    written = record(
+        batch, stored, case, r, institution, msgid=msgid, infno=infno, med_type=med_type, now=now
+    )
+    batch.run()
+    session.expire(visit)
+    return session.scalars(select(Settlement).where(Settlement.setl_id == written.setl_id)).one()
+
+
 _ORIGINAL_SQL = f"""
 SELECT id, kind, reversed, {", ".join(_SETTLEMENT_COLUMNS[7:])} FROM settlements
 WHERE setl_id = :setl_id AND institution_id = :institution_id
@@ -616,6 +666,7 @@ __all__ = [
     "load",
     "load_for_reversal",
     "record",
+    "record_in_session",
     "reverse",
     "year_to_date",
 ]

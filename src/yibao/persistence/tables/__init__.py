@@ -74,6 +74,6 @@ __all__ = [
     "StaffSession",
     "VerificationCode",
     "Visit",
-    "settlements_dashboard",
     "YearToDateRow",
+    "settlements_dashboard",
 ]

@@ -35,7 +35,7 @@ ENVELOPE_SCHEMA: dict[str, Any] = {
         "infno": {
             "type": "string",
             "maxLength": 6,
-            "enum": list(HANDLERS),
+            "enum": list(SUPPORTED),
             "description": "交易编号",
         },
         "msgid": {"type": "string", "maxLength": 30, "description": "发送方报文 ID（唯一）"},
