@@ -47,13 +47,20 @@ async def _run(args: argparse.Namespace) -> dict[str, float | int]:
     async def one(request: bytes, due: float) -> None:
         nonlocal failed
         reader, writer = await idle.get()
-        writer.write(request)
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = 0
-        for line in head.split(b"\r\n"):
-            if line[:15].lower() == b"content-length:":
-                length = int(line[15:])
-        body = await reader.readexactly(length)
+        try:
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            body = await reader.readexactly(length)
+        except (OSError, asyncio.IncompleteReadError):  # the server closed the connection
+            failed += 1
+            latencies.append(loop.time() - due)
+            writer.close()
+            idle.put_nowait(await asyncio.open_connection("127.0.0.1", args.port))
+            return
         latencies.append(loop.time() - due)
         if not head.startswith(b"HTTP/1.1 200") or b'"infcode":0' not in body:
             failed += 1
@@ -90,7 +97,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--rate", type=float, default=400)
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--conns", type=int, default=64)
+    parser.add_argument("--conns", type=int, default=16)
     args = parser.parse_args()
     try:
         import uvloop
