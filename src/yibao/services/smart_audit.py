@@ -5,7 +5,8 @@ from the database by :func:`facts_of`) and returns a flag message, or None.
 The rules: the same invoice claimed twice; not enrolled on the visit date, or the visit after
 death; an excluded cause; past the claim deadline; readmission to the same institution within
 N days; items restricted by sex or age (the catalog's restrictions); amounts that do not add
-up; the same person at two institutions at once.
+up; the same person at two institutions at once. The rules that are not about a claim's
+paperwork also run on direct settlements (:func:`recent_settlement_flags`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yibao.domain.money import to_fen
-from yibao.persistence.tables import Application, Institution, Person, Visit
+from yibao.persistence.tables import (
+    Application,
+    FeeLine,
+    Institution,
+    Person,
+    SettlementRecord,
+    Visit,
+)
 from yibao.services import application_forms, catalog, persons
 
 
@@ -238,3 +246,83 @@ def facts_of(session: Session, app: Application, person: Person) -> ClaimFacts:
 
 def flags_for(session: Session, app: Application, person: Person) -> list[str]:
     return run(facts_of(session, app, person))
+
+
+def settlement_facts(session: Session, setl: SettlementRecord) -> ClaimFacts:
+    """The same rules' facts for a direct settlement (its visit and fee lines)."""
+    person = session.get(Person, setl.person_id)
+    visit = session.get(Visit, setl.visit_id)
+    inst = session.get(Institution, setl.institution_id)
+    assert person is not None
+    assert visit is not None
+    assert inst is not None
+    lines = session.scalars(select(FeeLine).where(FeeLine.settlement_id == setl.id)).all()
+    restricted = []
+    for line in lines:
+        item = catalog.lookup(session, line.med_list_codg, setl.setl_date)
+        if item is not None and (
+            item.sex_limit or item.min_age is not None or item.max_age is not None
+        ):
+            restricted.append(RestrictedItem(item.name, item.sex_limit, item.min_age, item.max_age))
+    others = session.execute(
+        select(Visit, Institution.name)
+        .join(Institution, Institution.id == Visit.institution_id)
+        .where(Visit.person_id == person.id, Visit.id != visit.id, Visit.status != "cancelled")
+    ).all()
+    begin = visit.begntime.date()
+    return ClaimFacts(
+        visit_date=begin,
+        submitted_on=setl.setl_date,
+        claim_type=visit.kind,
+        institution_name=inst.name,
+        invoice_no=setl.setl_id,
+        item_names=tuple(line.name for line in lines),
+        items_total_fen=sum(line.amount_fen for line in lines),
+        medfee_fen=setl.medfee_fen,
+        sex=person.sex,
+        age=persons.age_on(person, begin),
+        enrolled=persons.enrolment_on(session, person, begin) is not None,
+        death_date=person.death_date,
+        deadline_months=None,
+        other_inpatient=tuple(
+            (v.begntime.date(), name) for v, name in others if v.kind == "inpatient"
+        ),
+        other_visits=tuple(
+            (v.begntime.date(), (v.endtime or v.begntime).date(), name) for v, name in others
+        ),
+        restricted=tuple(restricted),
+    )
+
+
+# Rules that concern a claim only (a direct settlement has no invoice claimed twice, no
+# claim deadline); the others run on direct settlements too.
+CLAIM_ONLY = ("DUP_INVOICE", "PAST_DEADLINE")
+
+
+def settlement_flags(session: Session, setl: SettlementRecord) -> list[str]:
+    table = {
+        code: ({**spec, "enabled": False} if code in CLAIM_ONLY else spec)
+        for code, spec in rule_table().items()
+    }
+    return run(settlement_facts(session, setl), table)
+
+
+def recent_settlement_flags(
+    session: Session, regions: tuple[str, ...], limit: int = 200
+) -> list[tuple[SettlementRecord, str, list[str]]]:
+    """The latest direct settlements (not claims, not reversals) that raise a flag."""
+    rows = session.execute(
+        select(SettlementRecord, Person.region, Person.name)
+        .join(Person, Person.id == SettlementRecord.person_id)
+        .where(SettlementRecord.kind == "settle", SettlementRecord.infno != "CLAIM")
+        .order_by(SettlementRecord.id.desc())
+        .limit(limit)
+    ).all()
+    out = []
+    for setl, region, name in rows:
+        if regions and not any(region.startswith(r) for r in regions):
+            continue
+        flags = settlement_flags(session, setl)
+        if flags:
+            out.append((setl, name, flags))
+    return out

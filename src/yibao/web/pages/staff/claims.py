@@ -207,3 +207,11 @@ def claim_decide(
             values=values,
         )
     return RedirectResponse(f"/staff/claims/{application_id}?done={notice}", 303)
+
+
+@router.get("/settlement-audit", response_class=HTMLResponse)
+def settlement_audit(request: Request, ctx: ReviewerPage) -> Response:
+    """智能审核 of direct settlements: the latest ones that raise a flag."""
+    with transaction(request) as session:
+        rows = smart_audit.recent_settlement_flags(session, ctx.regions)
+    return render(request, "settlement_audit.html", ctx, rows=rows)
