@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import tempfile
@@ -704,8 +705,12 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=float(env("WARMUP", "5")))
     parser.add_argument("--history", type=int, default=int(env("HISTORY", "1000000")))
     parser.add_argument("--persons", type=int, default=int(env("PERSONS", "1000")))
-    parser.add_argument("--port", type=int, default=int(env("PORT", "8765")))
+    parser.add_argument("--port", type=int, default=int(env("PORT", "0")))  # 0: a free port
     args = parser.parse_args()
+    if not args.port:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            args.port = int(probe.getsockname()[1])
     tmp = Path(tempfile.mkdtemp(prefix="yibao-bench-"))
     key_file = tmp / "secret.key"
     ensure_secret_key(key_file)
