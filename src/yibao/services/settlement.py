@@ -20,7 +20,7 @@ import json
 import secrets
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -49,7 +49,7 @@ from yibao.rules import default_registry
 from yibao.rules.case import Case, Item, YearToDate
 from yibao.rules.policy import PolicyVersion
 from yibao.rules.result import Result
-from yibao.services import ledger
+from yibao.services import application_effects, ledger
 from yibao.services import year_to_date as ytd_sums
 from yibao.services.errors import Conflict, InvalidInput, NotFound
 
@@ -111,6 +111,8 @@ class Stored:
     years: dict[int, dict[str, Any]]
     since: int  # ``years`` holds every row from this year on
     totals: dict[str, Any] | None = None  # the settlement's year, once known
+    # the person's approved filings and certifications (application_effects.STANDING_BY_VISIT_SQL)
+    standing: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 def _add_visit_reads(batch: Batch, key: dict[str, Any], *, lock: bool, since: int) -> None:
@@ -196,9 +198,11 @@ def load(
     batch = Batch(conn)
     _add_visit_reads(batch, key, lock=lock, since=since)
     batch.add(_LINES_SQL, key)
+    batch.add(application_effects.STANDING_BY_VISIT_SQL, key)
     rows = run(batch)
     stored = _stored(rows, key, payable, since)
     if stored is not None:
+        stored.standing = [tuple(r) for r in rows[5]]
         stored.lines = [
             Item(
                 name=name,
@@ -270,6 +274,17 @@ def build_case(
     balance = None if account is None else from_fen(account.balance_fen or 0)
     at_first = not version.first_visit_hospital or person.first_visit_hospital == institution.code
     chronic_class = visit.chronic_class if engine_med == "chronic_outpatient" else None
+    terms = application_effects.apply_standing(
+        stored.standing,
+        application_effects.CaseTerms(route, at_first, chronic_class, visit.dise_codg),
+        on=on,
+        person_region=person.region,
+        institution_code=institution.code,
+        institution_region=institution.region,
+        engine_med=engine_med,
+        visit_disease=visit.dise_codg,
+    )
+    route, at_first, chronic_class = terms.route, terms.at_first_visit_hospital, terms.chronic_class
     if engine_med == "chronic_outpatient" and version.chronic_classes:
         if chronic_class is None or chronic_class not in version.chronic_classes:
             raise InvalidInput(
@@ -278,9 +293,9 @@ def build_case(
                 field="exp_content.chronic_class",
             )
         benefit = version.chronic_classes[chronic_class]
-        if benefit.diseases is not None and visit.dise_codg not in benefit.diseases:
+        if benefit.diseases is not None and terms.chronic_disease not in benefit.diseases:
             raise InvalidInput(
-                f"病种 {shown(visit.dise_codg)} 不是{benefit.label}的病种",
+                f"病种 {shown(terms.chronic_disease)} 不是{benefit.label}的病种",
                 field="mdtrtinfo.dise_codg",
             )
     return Case(
@@ -298,7 +313,7 @@ def build_case(
         at_first_visit_hospital=at_first,
         oncology_course=visit.oncology_course,
         chronic_class=chronic_class,
-        chronic_disease=visit.dise_codg if engine_med == "chronic_outpatient" else None,
+        chronic_disease=terms.chronic_disease if engine_med == "chronic_outpatient" else None,
     )
 
 
