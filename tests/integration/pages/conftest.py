@@ -30,10 +30,11 @@ from yibao.web.app import create_app
 @pytest.fixture
 def page_app(
     migrated_url: str, secret_key_file: Path, session_factory: sessionmaker[Session]
-) -> FastAPI:
+) -> Iterator[FastAPI]:
     app = create_app(Settings(database_url=migrated_url, secret_key_file=secret_key_file))
     app.state.sms_sender = MemorySender()
-    return app
+    yield app
+    app.state.engine.dispose()  # its pooled connections: PostgreSQL allows only so many
 
 
 @pytest.fixture
