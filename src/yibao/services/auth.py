@@ -133,7 +133,7 @@ def login(
         locked = cred is not None and cred.locked_until is not None and cred.locked_until > now
         session.commit()  # end the read transaction before hashing: no lock is held
     if person is None or digest is None or locked:
-        _equalise_timing(password)  # same cost whether the ID number exists, or is locked
+        equalise_timing(password)  # same cost whether the ID number exists, or is locked
         raise LoginFailed
     try:
         _verify(digest, password)
@@ -148,7 +148,8 @@ def login(
 _DUMMY_HASH = _hasher.hash("yibao: a password no account has")
 
 
-def _equalise_timing(password: str) -> None:
+def equalise_timing(password: str) -> None:
+    """Spend what a real verification costs, for an unknown or locked account."""
     with contextlib.suppress(VerificationError, InvalidHashError):
         _verify(_DUMMY_HASH, password or "x")
 

@@ -12,17 +12,16 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import pyotp
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import Session
 
 from yibao.domain.shown import shown
 from yibao.persistence.tables import StaffMember, StaffRegion, StaffSession
 from yibao.persistence.tables.staff import ROLES
-from yibao.services import audit
+from yibao.services import audit, auth
 from yibao.services.auth import COMMON, MAX_PASSWORD, MIN_PASSWORD
 from yibao.services.crypto import FieldCrypto, default_crypto
 from yibao.services.errors import Conflict, InvalidInput
@@ -34,7 +33,6 @@ MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 TOTP_ISSUER = "yibao 经办管理"
 _TOTP_PURPOSE = "staff-totp"
-_hasher = PasswordHasher()
 
 
 class StaffLoginFailed(Exception):
@@ -101,7 +99,7 @@ def add_staff(
     member = StaffMember(
         username=username,
         role=role,
-        password_hash=_hasher.hash(initial),
+        password_hash=auth.hash_password(initial),
         must_change_password=True,
         totp_enrolled=False,
         totp_last_step=0,
@@ -128,64 +126,103 @@ def find(session: Session, username: str) -> StaffMember | None:
 
 
 def _matches(digest: str, password: str) -> bool:
-    try:
-        return bool(_hasher.verify(digest, password))
-    except (VerificationError, InvalidHashError):
-        return False
+    return auth.verify_password(digest, password)
 
 
-def _verify_totp(member: StaffMember, code: str, now: datetime, crypto: FieldCrypto) -> bool:
-    """A valid code for now (±1 step), newer than the last accepted one (no replay)."""
+def _totp_step(member: StaffMember, code: str, now: datetime, crypto: FieldCrypto) -> int | None:
+    """The time step of a valid code for now (±1 step) newer than the last accepted one, or
+    None. The step is claimed when the sign-in is recorded, so a code is used once."""
     if member.totp_secret is None or not re.fullmatch(r"\d{6}", code or ""):
-        return False
+        return None
     totp = pyotp.TOTP(crypto.decrypt(member.totp_secret, purpose=_TOTP_PURPOSE))
     step = int(now.timestamp()) // totp.interval
     for candidate in (step, step - 1, step + 1):
         if candidate > member.totp_last_step and secrets.compare_digest(
             totp.generate_otp(candidate), code
         ):
-            member.totp_last_step = candidate
-            return True
-    return False
+            return candidate
+    return None
 
 
-def login(
-    session: Session,
-    username: str,
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the password and the code said, before anything is written."""
+
+    member_id: int | None  # None: no such active member (nothing to count)
+    ok: bool
+    counts: bool  # a failure to count (not when the account is locked already)
+    totp_step: int | None = None
+
+
+def check_login(
+    member: StaffMember | None,
     password: str,
     code: str,
     now: datetime,
     *,
     crypto: FieldCrypto | None = None,
-) -> StaffMember:
-    """The member, or :class:`StaffLoginFailed`. A member who has enrolled TOTP must give a
-    valid code; one who has not (first sign-in) signs in with the password alone and is sent
-    to set up. Failures are counted in the caller's transaction, which must commit them."""
-    member = find(session, username.strip()) if username else None
+) -> Verdict:
+    """argon2 and TOTP, touching no database: call it outside any transaction, so that no
+    lock is held while the password is hashed. A member who has enrolled TOTP must give a
+    valid code; one who has not (first sign-in) signs in with the password alone."""
     if member is None or not member.active:
-        _hasher.hash(password or "x")  # same cost whether or not the member exists
-        raise StaffLoginFailed
+        auth.equalise_timing(password)  # same cost whether or not the member exists
+        return Verdict(None, ok=False, counts=False)
     if member.locked_until is not None and member.locked_until > now:
+        auth.equalise_timing(password)
+        return Verdict(member.id, ok=False, counts=False)
+    if not _matches(member.password_hash, password):
+        return Verdict(member.id, ok=False, counts=True)
+    if not member.totp_enrolled:
+        return Verdict(member.id, ok=True, counts=False)
+    step = _totp_step(member, code, now, _crypto(crypto))
+    return Verdict(member.id, ok=step is not None, counts=step is None, totp_step=step)
+
+
+def record_login(session: Session, verdict: Verdict, now: datetime) -> StaffMember:
+    """Write what :func:`check_login` found, atomically, and return the member or raise
+    :class:`StaffLoginFailed`. A failure is one conditional UPDATE (parallel failures each
+    count; the 5th locks); a success clears the count and claims the code's step only if the
+    account is not locked meanwhile and the step was not used by a parallel sign-in."""
+    m = StaffMember
+    if verdict.member_id is None:
         raise StaffLoginFailed
-    ok = _matches(member.password_hash, password)
-    if ok and member.totp_enrolled:
-        ok = _verify_totp(member, code, now, _crypto(crypto))
-    if not ok:
-        member.failed_attempts += 1
-        if member.failed_attempts >= MAX_FAILURES:
-            member.locked_until = now + LOCKOUT
-            member.failed_attempts = 0
-            audit.record(
-                session,
-                audit.SYSTEM,
-                "staff.lock",
-                "staff",
-                member.id,
-                after={"until": now + LOCKOUT},
-            )
+    if not verdict.ok:
+        if verdict.counts:
+            reaches = m.failed_attempts + 1 >= MAX_FAILURES
+            locked = session.execute(
+                update(m)
+                .where(m.id == verdict.member_id)
+                .values(
+                    failed_attempts=case((reaches, 0), else_=m.failed_attempts + 1),
+                    locked_until=case((reaches, now + LOCKOUT), else_=m.locked_until),
+                )
+                .returning(m.failed_attempts == 0)
+                .execution_options(synchronize_session=False)
+            ).scalar()
+            if locked:
+                audit.record(
+                    session,
+                    audit.SYSTEM,
+                    "staff.lock",
+                    "staff",
+                    verdict.member_id,
+                    after={"until": now + LOCKOUT},
+                )
         raise StaffLoginFailed
-    member.failed_attempts = 0
-    member.locked_until = None
+    query = update(m).where(
+        m.id == verdict.member_id, or_(m.locked_until.is_(None), m.locked_until <= now)
+    )
+    values: dict[str, Any] = {"failed_attempts": 0, "locked_until": None}
+    if verdict.totp_step is not None:
+        query = query.where(m.totp_last_step < verdict.totp_step)
+        values["totp_last_step"] = verdict.totp_step
+    claimed = session.execute(
+        query.values(**values).returning(m.id).execution_options(synchronize_session=False)
+    ).first()
+    member = session.get(m, verdict.member_id, populate_existing=True)
+    if claimed is None or member is None:
+        raise StaffLoginFailed
     return member
 
 
@@ -202,7 +239,7 @@ def change_password(
         raise InvalidInput("两次输入的密码不一致", field="confirm_password")
     if _matches(member.password_hash, new):
         raise InvalidInput("新密码不能与原密码相同", field="new_password")
-    member.password_hash = _hasher.hash(new)
+    member.password_hash = auth.hash_password(new)
     member.must_change_password = False
     audit.record(session, actor, "staff.password", "staff", member.id)
 
@@ -241,8 +278,10 @@ def confirm_enrolment(
 ) -> None:
     if member.totp_enrolled or member.totp_secret is None:
         raise InvalidInput("请先打开绑定页面获取密钥", field="totp")
-    if not _verify_totp(member, code.strip(), now, _crypto(crypto)):
+    step = _totp_step(member, code.strip(), now, _crypto(crypto))
+    if step is None:
         raise InvalidInput("动态口令不正确，请核对手机时间后重试", field="totp")
+    member.totp_last_step = step
     member.totp_enrolled = True
     audit.record(session, actor, "staff.totp_enrol", "staff", member.id)
 
@@ -250,7 +289,7 @@ def confirm_enrolment(
 def reset(session: Session, member: StaffMember, actor: audit.Actor, now: datetime) -> str:
     """A new one-time password; the second factor must be enrolled again. Revokes sessions."""
     initial = secrets.token_urlsafe(12)
-    member.password_hash = _hasher.hash(initial)
+    member.password_hash = auth.hash_password(initial)
     member.must_change_password = True
     member.totp_enrolled = False
     member.totp_secret = None

@@ -14,7 +14,7 @@ from staff_helpers import StaffBrowser, enrolled_member
 
 from yibao.config import Settings
 from yibao.rules.registry import install_registry
-from yibao.services import staff, staff_sessions
+from yibao.services import auth, staff_sessions
 from yibao.web.app import create_app
 from yibao.web.pages.staff.access import COOKIE
 from yibao.web.pages.staff.login import login_limiter
@@ -23,7 +23,9 @@ from yibao.web.pages.staff.login import login_limiter
 @pytest.fixture(autouse=True)
 def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2 at its lowest cost: the tests check the flow, not the hash strength."""
-    monkeypatch.setattr(staff, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(auth, "_hasher", cheap)
+    monkeypatch.setattr(auth, "_DUMMY_HASH", cheap.hash("yibao: a password no account has"))
 
 
 @pytest.fixture(autouse=True)

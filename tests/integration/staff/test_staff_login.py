@@ -218,3 +218,41 @@ def test_an_expired_session_sends_the_browser_to_sign_in(
     r = b.get("/staff")
     assert r.status_code == 303
     assert r.headers["location"] == "/staff/login"
+
+
+def _record(session_factory: sessionmaker[Session], verdict: staff.Verdict, at: datetime) -> str:
+    """Record one sign-in in its own transaction, committed whatever the outcome (as the page
+    does): "in" or "refused"."""
+    with session_factory() as s, s.begin():
+        try:
+            staff.record_login(s, verdict, at)
+        except staff.StaffLoginFailed:
+            return "refused"
+        return "in"
+
+
+def test_parallel_failures_each_count_and_a_code_used_in_parallel_signs_in_once(
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_factory() as s, s.begin():
+        _, password, secret = enrolled_member(s, "sun", "payer")
+    with session_factory() as s:
+        snapshot = staff.find(s, "sun")
+        assert snapshot is not None
+        s.expunge(snapshot)
+    # Both attempts were checked against the same row before either was written: the
+    # interleaving of two workers. Each failure still counts.
+    now = datetime.now(UTC)
+    wrong = [staff.check_login(snapshot, "wrong-password", "000000", now) for _ in range(2)]
+    assert [_record(session_factory, v, now) for v in wrong] == ["refused", "refused"]
+    with session_factory() as s:
+        member = staff.find(s, "sun")
+        assert member is not None
+        assert member.failed_attempts == 2
+    # One valid code, checked twice in parallel: only the first recording claims it.
+    step = snapshot.totp_last_step + 1
+    at = datetime.fromtimestamp(step * 30, UTC)
+    code = pyotp.TOTP(secret).generate_otp(step)
+    both = [staff.check_login(snapshot, password, code, at) for _ in range(2)]
+    assert all(v.ok for v in both)
+    assert [_record(session_factory, v, at) for v in both] == ["in", "refused"]

@@ -76,8 +76,14 @@ def login_submit(
     username, totp = username.strip()[:40], totp.strip()[:10]
     at = now()
     with transaction(request) as session:
+        found = staff.find(session, username) if username else None
+        if found is not None:
+            session.expunge(found)
+    # argon2 runs with no transaction open (no write lock held while hashing)
+    verdict = staff.check_login(found, password[:200], totp, at)
+    with transaction(request) as session:
         try:
-            member = staff.login(session, username, password[:200], totp, at)
+            member = staff.record_login(session, verdict, at)
         except staff.StaffLoginFailed:
             member = None
         if member is not None:
