@@ -11,13 +11,13 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from yibao.national import clock, fields, jsonout
+from yibao.national import fields, jsonout
 from yibao.national.envelope import Envelope, InterfaceError, response
 from yibao.persistence.base import detached
 from yibao.persistence.db import Batch, Rows, bind_time, read_date
 from yibao.persistence.tables import Institution, Person
 from yibao.persistence.tables.hospital import Visit
-from yibao.services import persons
+from yibao.services import clock, persons
 
 
 class DateChecks:

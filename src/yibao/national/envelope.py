@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from yibao.national import clock
+from yibao.services import clock
 
 # What this service cannot work without. The interface marks more fields "Y" (recer_sys_code,
 # infver, opter_type, opter, opter_name, inf_time, fixmedins_name): they are checked when sent

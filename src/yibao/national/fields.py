@@ -9,8 +9,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from yibao.domain.shown import shown
-from yibao.national import clock
 from yibao.national.envelope import InterfaceError
+from yibao.services import clock
 
 _DECIMAL_TEXT = re.compile(r"-?[0-9]{1,30}(\.[0-9]{1,30})?")
 

@@ -11,14 +11,14 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from yibao.domain.money import from_fen
-from yibao.national import clock, fields
+from yibao.national import fields
 from yibao.national.context import Context
 from yibao.national.envelope import InterfaceError
 from yibao.national.identity import person_by_credential
 from yibao.national.output import person_fields
 from yibao.persistence.tables import CatalogItem, Enrolment
 from yibao.persistence.tables.hospital import SignIn
-from yibao.services import application_effects, ledger, persons
+from yibao.services import application_effects, clock, ledger, persons
 
 
 def sign_in(ctx: Context, data: Mapping[str, Any]) -> Any:

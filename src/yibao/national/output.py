@@ -7,11 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from yibao.domain.money import ZERO, from_fen, to_fen
-from yibao.national import clock, codes
+from yibao.national import codes
 from yibao.persistence.tables import Institution, Person
 from yibao.persistence.tables.hospital import Settlement, Visit
 from yibao.rules.result import Result
-from yibao.services import persons
+from yibao.services import clock, persons
 from yibao.services.settlement import COLUMN_OF_FIELD
 
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -32,9 +31,9 @@ from yibao.persistence.tables import (
 from yibao.rules import settle_case
 from yibao.rules.case import Case, Item
 from yibao.services import application_forms as forms
+from yibao.services import clock
 from yibao.services.errors import Conflict
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_CLASS_B = 2  # source 000: a person may hold two 乙类 chronic diseases at once
 # Local identity codes for 1101 ``idetinfo`` (the national list leaves room for local codes).
 IDET_FILING = {"long_term": "901", "temporary": "902", "referral": "903"}
@@ -42,7 +41,7 @@ IDET_CHRONIC = "911"
 
 
 def _today(now: datetime) -> date:
-    return now.astimezone(SHANGHAI).date()
+    return now.astimezone(clock.zone()).date()
 
 
 def claim_case(session: Session, person: Person, details: Mapping[str, Any]) -> Case:

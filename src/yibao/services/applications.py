@@ -15,7 +15,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,10 +30,8 @@ from yibao.persistence.tables import (
 )
 from yibao.services import application_effects as effects
 from yibao.services import application_forms as forms
-from yibao.services import materials
+from yibao.services import clock, materials
 from yibao.services.errors import Conflict, InvalidInput, NotFound
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 KIND_LABELS = {
     "claim": "手工报销",
@@ -73,7 +70,7 @@ class Upload:
 
 
 def local_today(now: datetime) -> date:
-    return now.astimezone(SHANGHAI).date()
+    return now.astimezone(clock.zone()).date()
 
 
 def details_of(app: Application) -> dict[str, Any]:

@@ -14,15 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from yibao.persistence.base import utcnow
 from yibao.persistence.tables import AuditEntry
+from yibao.services import clock
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 CSV_COLUMNS = ("id", "at_utc", "actor", "action", "object_type", "object_id", "region")
 
 
@@ -100,9 +99,9 @@ def _statement(q: AuditQuery) -> Select[Any]:
     if q.object_id:
         stmt = stmt.where(AuditEntry.object_id == q.object_id)
     if q.date_from:
-        stmt = stmt.where(AuditEntry.at >= datetime.combine(q.date_from, time(), SHANGHAI))
+        stmt = stmt.where(AuditEntry.at >= datetime.combine(q.date_from, time(), clock.zone()))
     if q.date_to:
-        end = datetime.combine(q.date_to + timedelta(days=1), time(), SHANGHAI)
+        end = datetime.combine(q.date_to + timedelta(days=1), time(), clock.zone())
         stmt = stmt.where(AuditEntry.at < end)
     if q.regions is not None:
         # Region-limited staff see entries of their regions (prefixes), none without one.

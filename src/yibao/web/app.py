@@ -11,14 +11,13 @@ from fastapi_offline import FastAPIOffline
 from yibao import __version__
 from yibao.config import ConfigError, Settings, get_settings, load_secret_key, rate_or_error
 from yibao.domain import voucher
-from yibao.national import clock
 from yibao.persistence.db import (
     READ_ONLY,
     make_engine,
     make_read_session_factory,
     make_session_factory,
 )
-from yibao.services import policy_documents
+from yibao.services import clock, policy_documents
 from yibao.web import pages
 from yibao.web.api import estimate, fsi, me
 from yibao.web.body_limit import BodySizeLimit

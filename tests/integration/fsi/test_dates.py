@@ -12,9 +12,9 @@ from hospital_client import SHANGHAI, Hospital, World, now_text
 from sqlalchemy import func, select
 
 from yibao.config import ConfigError, Settings, get_settings
-from yibao.national import clock, fields
+from yibao.national import fields
 from yibao.persistence.tables.hospital import FeeLine, Settlement, Visit
-from yibao.services import institutions, persons
+from yibao.services import clock, institutions, persons
 
 
 def _count(world: World, model: Any) -> int:

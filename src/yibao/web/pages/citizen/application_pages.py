@@ -6,25 +6,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from yibao.persistence.tables import Person
-from yibao.services import applications, materials, uploads
+from yibao.services import applications, clock, materials, uploads
 from yibao.services.applications import Upload
 from yibao.services.errors import ServiceError
 from yibao.web.pages.context import redirect
 from yibao.web.pages.forms import FormErrors, upload
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
 
 def local_time(moment: datetime | None) -> str:
     """A stored UTC time as people read it (Beijing time)."""
-    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment else ""
+    return moment.astimezone(clock.zone()).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def read_uploads(

@@ -11,6 +11,7 @@ from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from yibao.domain import voucher
+from yibao.services import clock
 from yibao.web.api.deps import SessionDep
 from yibao.web.pages.context import redirect
 from yibao.web.pages.deps import PageNotFound, RealNameDep, pages_router
@@ -30,7 +31,7 @@ def _code(request: Request, psn_no: str) -> dict[str, object]:
     return {
         "svg": svg,
         "expires_at": expires.isoformat(),
-        "expires_local": expires.astimezone().strftime("%H:%M"),
+        "expires_local": expires.astimezone(clock.zone()).strftime("%H:%M"),
         "refresh_in": int(voucher.DEFAULT_TTL.total_seconds()) - REFRESH_BEFORE_S,
     }
 
