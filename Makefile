@@ -39,11 +39,13 @@ lock:
 	rm -f $(LOCK).new
 
 ## browser: the browser tests (tests/e2e) drive Debian's chromium by path, never a downloaded
-## browser; install it when missing (needs root, as CI has; otherwise those tests are skipped)
+## browser; install it when missing (needs root, as CI has; otherwise those tests are skipped),
+## with a Chinese font so that the screenshots show characters, not boxes
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 browser:
-	@test -x /usr/bin/chromium || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
-	  else echo "warning: /usr/bin/chromium missing and not root: browser tests will be skipped"; fi; }
+	@{ test -x /usr/bin/chromium && test -f $(CJK_FONT); } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei; \
+	  else echo "warning: chromium or a Chinese font missing and not root: browser tests may be skipped"; fi; }
 
 ## make run: set up, prepare the embedded SQLite database with demo data, serve on :8000
 run: setup
