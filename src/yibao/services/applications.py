@@ -30,7 +30,7 @@ from yibao.persistence.tables import (
 )
 from yibao.services import application_effects as effects
 from yibao.services import application_forms as forms
-from yibao.services import clock, materials
+from yibao.services import bank_accounts, clock, materials
 from yibao.services.errors import Conflict, InvalidInput, NotFound
 
 KIND_LABELS = {
@@ -188,7 +188,7 @@ def submit(
         person_id=person.id,
         kind=kind,
         status="submitted",
-        details=json.dumps(details, ensure_ascii=False),
+        details=json.dumps(bank_accounts.seal(details), ensure_ascii=False),
         reason="",
         created_at=now,
         updated_at=now,
@@ -232,7 +232,7 @@ def resubmit(
     _check_uploads(app.kind, details, uploads, already)
     if app.kind == "claim":
         details["estimate"] = effects.estimate_claim(session, person, details)
-    app.details = json.dumps(details, ensure_ascii=False)
+    app.details = json.dumps(bank_accounts.seal(details), ensure_ascii=False)
     _store_uploads(session, app, uploads, now)
     _move(session, app, "submitted", "已补充材料并重新提交", "citizen", now)
     return app

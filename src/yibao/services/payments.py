@@ -21,17 +21,9 @@ from sqlalchemy.orm import Session
 
 from yibao.domain.money import fmt, from_fen
 from yibao.persistence.tables import Application, PaymentBatch, PaymentItem, Person
-from yibao.services import applications, audit, staff
+from yibao.services import applications, audit, bank_accounts, staff
 from yibao.services.claim_review import to_fen_str
 from yibao.services.errors import Conflict, InvalidInput, NotFound
-
-
-def mask_bank_account(number: str) -> str:
-    """6222 **** **** 1234: the first and last four digits."""
-    digits = "".join(ch for ch in number if ch.isdigit())
-    if len(digits) < 8:
-        return "****"
-    return f"{digits[:4]} **** **** {digits[-4:]}"
 
 
 def eligible(session: Session, regions: tuple[str, ...]) -> list[tuple[Application, Person, int]]:
@@ -125,12 +117,13 @@ def batches(session: Session, regions: tuple[str, ...]) -> list[PaymentBatch]:
 
 
 def bank_file(session: Session, batch: PaymentBatch) -> str:
-    """The bank's payment file (CSV): one transfer per claim, the full account number."""
+    """The bank's payment file (CSV): one transfer per claim, the full account number (the only
+    place it is decrypted)."""
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(["序号", "收款人", "银行卡号", "金额（元）", "摘要"])
     for n, (item, app, person) in enumerate(items(session, batch), start=1):
-        account = json.loads(app.details).get("bank_account", "")
+        account = bank_accounts.number_of(json.loads(app.details))
         writer.writerow(
             [n, person.name, account, fmt(from_fen(item.amount_fen)), f"医保手工报销 申请{app.id}"]
         )
@@ -161,7 +154,7 @@ def mark_paid(session: Session, batch: PaymentBatch, actor: audit.Actor, now: da
             after={
                 "status": "paid",
                 "amount": fmt(from_fen(item.amount_fen)),
-                "to": mask_bank_account(json.loads(app.details).get("bank_account", "")),
+                "to": bank_accounts.masked_of(json.loads(app.details)),
                 "batch": batch.id,
             },
             region=person.region,

@@ -22,7 +22,7 @@ from yibao.persistence.tables import (
     SettlementFund,
     SettlementRecord,
 )
-from yibao.services import audit, claim_review, ledger, payments
+from yibao.services import audit, bank_accounts, claim_review, ledger, payments
 from yibao.services.errors import Conflict, InvalidInput, ServiceError
 
 LATER = datetime(2025, 6, 3, 2, 0, tzinfo=UTC)
@@ -180,7 +180,7 @@ def test_a_payment_batch_pays_the_bank_account_once_and_the_person_sees_paid(
     with pytest.raises(InvalidInput, match="没有待支付"):
         payments.build_batch(session, payer.actor, (), LATER)
     assert "6222020200112233445" in payments.bank_file(session, batch)
-    assert payments.mask_bank_account("6222020200112233445") == "6222 **** **** 3445"
+    assert bank_accounts.mask("6222020200112233445") == "6222 **** **** 3445"
     payments.mark_paid(session, batch, payer.actor, LATER)
     assert app.status == "paid"
     with pytest.raises(InvalidInput, match="已支付"):

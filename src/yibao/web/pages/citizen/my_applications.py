@@ -7,7 +7,7 @@ from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 
 from yibao.persistence.tables import Application
-from yibao.services import applications, institution_search
+from yibao.services import applications, bank_accounts, institution_search
 from yibao.services.errors import NotFound, ServiceError
 from yibao.web.api.deps import SessionDep
 from yibao.web.pages.citizen.application_pages import local_time, read_uploads
@@ -24,6 +24,7 @@ def _view(session: SessionDep, app: Application) -> dict[str, object]:
     return {
         "app": app,
         "details": details,
+        "bank_account_masked": bank_accounts.masked_of(details),
         "kind_label": applications.KIND_LABELS[app.kind],
         "events": applications.timeline(session, app),
         "checklist": applications.checklist(app.kind, details),

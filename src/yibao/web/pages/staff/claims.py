@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from yibao.domain.money import from_fen
 from yibao.persistence.tables import ApplicationFile
-from yibao.services import applications, claim_review, persons, smart_audit
+from yibao.services import applications, bank_accounts, claim_review, persons, smart_audit
 from yibao.services.errors import NotFound, ServiceError
 from yibao.services.materials import CLAIM_TYPES
 from yibao.web.pages.staff.access import (
@@ -108,6 +108,7 @@ def _detail(
         person_name=person.name,
         person_region=person.region,
         certno=masked,
+        bank_account=bank_accounts.masked_of(details),
         details=details,
         result=result,
         files=files,

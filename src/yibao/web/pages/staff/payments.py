@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from yibao.domain.money import from_fen
-from yibao.services import payments
+from yibao.services import bank_accounts, payments
 from yibao.services.claim_review import details_of
 from yibao.services.errors import NotFound, ServiceError
 from yibao.web.pages.staff.access import (
@@ -33,7 +33,7 @@ def _yuan(fen: int) -> str:
 def _list(request: Request, ctx: StaffContext, status: int = 200, error: str = "") -> Response:
     with transaction(request) as session:
         waiting = [
-            (a.id, p.name, payments.mask_bank_account(details_of(a).get("bank_account", "")), fen)
+            (a.id, p.name, bank_accounts.masked_of(details_of(a)), fen)
             for a, p, fen in payments.eligible(session, ctx.regions)
         ]
         batches = payments.batches(session, ctx.regions)
@@ -70,7 +70,7 @@ def batch_detail(request: Request, ctx: PayerPage, batch_id: int) -> Response:
             (
                 a.id,
                 p.name,
-                payments.mask_bank_account(details_of(a).get("bank_account", "")),
+                bank_accounts.masked_of(details_of(a)),
                 i.amount_fen,
                 a.status,
             )
