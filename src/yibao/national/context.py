@@ -161,8 +161,10 @@ class Counter(DateChecks):
         digest: str,
         now: datetime,
         received: datetime,
+        voucher_key: bytes = b"",
     ) -> None:
         self.conn = conn
+        self.voucher_key = voucher_key
         self.key_id = key_id
         self.institution_id = institution_id
         self.envelope = envelope

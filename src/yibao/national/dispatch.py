@@ -30,8 +30,10 @@ from yibao.services.errors import ServiceError
 
 log = logging.getLogger("yibao.fsi")
 
-# The counter's hot path: Core connection, SQL in yibao.services.settlement (no ORM).
+# The counter's hot path: Core connection, SQL in yibao.services.settlement and
+# yibao.services.person_info (no ORM).
 COUNTER: dict[str, CounterHandler] = {
+    "1101": misc.person_info,
     "2206": settle.presettle_outpatient,
     "2207": settle.settle_outpatient,
     "2208": settle.reverse_outpatient,
@@ -41,7 +43,6 @@ COUNTER: dict[str, CounterHandler] = {
 }
 HANDLERS: dict[str, Handler] = {
     "9001": misc.sign_in,
-    "1101": misc.person_info,
     "1312": misc.query_catalog,
     "2201": visits.register_outpatient,
     "2202": visits.cancel_registration,
@@ -124,7 +125,7 @@ def process(factory: sessionmaker[Session], key: str, body: bytes, voucher_key: 
         error = f"[infno] 不支持的交易编号 {env.infno}，支持：{', '.join(SUPPORTED)}"
     digest = body_hash(env) if env is not None else ""
     if env is not None and counter is not None:
-        return _process_counter(factory, key, env, digest, received, counter)
+        return _process_counter(factory, key, env, digest, received, counter, voucher_key)
     seen: list[int] = []  # the authenticated institution's id, for a replay
 
     def work(session: Session) -> str:
@@ -176,6 +177,7 @@ def _process_counter(
     digest: str,
     received: datetime,
     handler: CounterHandler,
+    voucher_key: bytes,
 ) -> str:
     """:func:`process` for the hot path, on a Core connection: the key check, the msgid
     claim and the handler's reads share one round trip (:meth:`Counter.read`), its writes
@@ -188,7 +190,7 @@ def _process_counter(
         if found is None:
             raise Unauthorized
         owner.append(found[1])
-        ctx = Counter(conn, *found, env, digest, datetime.now(UTC), received)
+        ctx = Counter(conn, *found, env, digest, datetime.now(UTC), received, voucher_key)
         handler(ctx, env.input)
         assert ctx.response is not None, "a counter handler must answer"
         return ctx.response

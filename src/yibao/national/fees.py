@@ -13,12 +13,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, select
 
 from yibao.domain.money import from_fen, round_cents, to_fen
 from yibao.national import codes, fields
 from yibao.national.context import Context
 from yibao.national.envelope import InterfaceError
+from yibao.persistence.db import Batch, bind_decimal, bind_time
 from yibao.persistence.tables import CatalogItem, Person
 from yibao.persistence.tables.hospital import FeeLine, Visit
 from yibao.rules import default_registry, split_item
@@ -35,6 +36,29 @@ def _default_prop(person: Person) -> Decimal:
     return version.default_selfpay_prop if version else Decimal("0.10")
 
 
+_COLUMNS = (
+    "visit_id",
+    "feedetl_sn",
+    "chrg_bchno",
+    "med_list_codg",
+    "medins_list_codg",
+    "name",
+    "cnt",
+    "pric",
+    "amount_fen",
+    "matched",
+    "list_type",
+    "chrgitm_lv",
+    "selfpay_prop",
+    "limit_fen",
+    "fee_ocur_time",
+)
+# one statement for every line of the upload (executemany: parsed and prepared once)
+_INSERT_LINE_SQL = (
+    f"INSERT INTO fee_lines ({', '.join(_COLUMNS)}) VALUES ({', '.join(':' + c for c in _COLUMNS)})"
+)
+
+
 def _line(
     ctx: Context,
     visit: Visit,
@@ -42,7 +66,10 @@ def _line(
     path: str,
     default_prop: Decimal,
     lookup: Callable[[str, date], CatalogItem | None],
-) -> tuple[FeeLine, dict[str, Any]]:
+    conn: Connection,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The line as stored (``fee_lines`` columns, bound for ``ctx``'s database) and as
+    answered."""
     sn = fields.text(row, "feedetl_sn", path)
     code = fields.text(row, "med_list_codg", path, max_len=50)
     total = fields.amount(row, "det_item_fee_sumamt", path)
@@ -70,23 +97,23 @@ def _line(
     split = split_item(
         Item(name, list_type, total, prop if list_type == "B" else None, limit), default_prop
     )
-    line = FeeLine(
-        visit_id=visit.id,
-        feedetl_sn=sn,
-        chrg_bchno=fields.text(row, "chrg_bchno", path, required=False),
-        med_list_codg=code,
-        medins_list_codg=fields.text(row, "medins_list_codg", path, max_len=150, required=False),
-        name=name[:200],
-        cnt=cnt,
-        pric=pric,
-        amount_fen=to_fen(total),
-        matched=item is not None,
-        list_type=list_type,
-        chrgitm_lv=lv,
-        selfpay_prop=split.selfpay_prop,
-        limit_fen=None if limit is None else to_fen(limit),
-        fee_ocur_time=occurred,
-    )
+    line = {
+        "visit_id": visit.id,
+        "feedetl_sn": sn,
+        "chrg_bchno": fields.text(row, "chrg_bchno", path, required=False),
+        "med_list_codg": code,
+        "medins_list_codg": fields.text(row, "medins_list_codg", path, max_len=150, required=False),
+        "name": name[:200],
+        "cnt": bind_decimal(conn, cnt),
+        "pric": bind_decimal(conn, pric),
+        "amount_fen": to_fen(total),
+        "matched": item is not None,
+        "list_type": list_type,
+        "chrgitm_lv": lv,
+        "selfpay_prop": bind_decimal(conn, split.selfpay_prop),
+        "limit_fen": None if limit is None else to_fen(limit),
+        "fee_ocur_time": bind_time(conn, occurred),
+    }
     out = {
         "feedetl_sn": sn,
         "det_item_fee_sumamt": total,
@@ -128,20 +155,24 @@ def _upload(ctx: Context, data: Mapping[str, Any], kind: str) -> Any:
         ctx.session,
         (str(r["med_list_codg"]) for r in rows if isinstance(r.get("med_list_codg"), str)),
     )
-    results = []
+    conn = ctx.session.connection()
+    results, lines = [], []
     for i, row in enumerate(rows):
         path = f"input.feedetail[{i}]"
         if str(row.get("mdtrt_id")) != visit.mdtrt_id:
             raise InterfaceError("同一批明细应属于同一次就诊", f"{path}.mdtrt_id")
         if kind == "inpatient":
             fields.code(row, "med_type", path, codes.INPATIENT_MED_TYPES, required=False)
-        line, out = _line(ctx, visit, row, path, prop, lookup)
-        if line.feedetl_sn in existing:
-            raise InterfaceError(f"明细流水号 {line.feedetl_sn} 已上传", f"{path}.feedetl_sn")
-        existing.add(line.feedetl_sn)
-        ctx.session.add(line)
+        line, out = _line(ctx, visit, row, path, prop, lookup, conn)
+        sn = line["feedetl_sn"]
+        if sn in existing:
+            raise InterfaceError(f"明细流水号 {sn} 已上传", f"{path}.feedetl_sn")
+        existing.add(sn)
+        lines.append(line)
         results.append(out)
-    ctx.session.flush()
+    insert = Batch(conn)
+    insert.add_many(_INSERT_LINE_SQL, lines)
+    insert.run()
     return {"result": results}
 
 

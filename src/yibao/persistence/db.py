@@ -205,11 +205,18 @@ class Batch:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.statements: list[tuple[str, dict[str, Any]]] = []
+        # a list of parameter sets: the statement is executed once for each (executemany)
+        self.statements: list[tuple[str, dict[str, Any] | list[dict[str, Any]]]] = []
 
     def add(self, statement: str, params: Mapping[str, Any] | None = None) -> int:
         """Queue a statement; returns its index in :meth:`run`'s result."""
         self.statements.append((statement, dict(params or {})))
+        return len(self.statements) - 1
+
+    def add_many(self, statement: str, rows: list[dict[str, Any]]) -> int:
+        """Queue one statement executed for each of ``rows`` (the driver's executemany:
+        the statement is parsed and prepared once); it returns no rows."""
+        self.statements.append((statement, rows))
         return len(self.statements) - 1
 
     def run(self) -> list[Rows]:
@@ -219,14 +226,17 @@ class Batch:
         driver = conn.connection.driver_connection
         events = conn._has_events or conn.engine._has_events
         sqlite = conn.dialect.name == "sqlite"
-        current: tuple[str, dict[str, Any]] | None = None
+        current: tuple[str, Any] | None = None
         try:
             if sqlite:
                 out: list[Rows] = []
                 cursor = driver.cursor()  # type: ignore[union-attr]
                 for current in statements:
                     self._fire_before(cursor, *current, events)
-                    cursor.execute(*current)
+                    if isinstance(current[1], list):
+                        cursor.executemany(*current)
+                    else:
+                        cursor.execute(*current)
                     out.append(cursor.fetchall())
                     self._fire_after(cursor, *current, events)
                 return out
@@ -236,7 +246,10 @@ class Batch:
                     current = (_pyformat(statement), params)
                     cursor = driver.cursor()  # type: ignore[union-attr]
                     self._fire_before(cursor, *current, events)
-                    cursor.execute(*current)
+                    if isinstance(params, list):
+                        cursor.executemany(*current)
+                    else:
+                        cursor.execute(*current)
                     cursors.append(cursor)
                     self._fire_after(cursor, *current, events)
             current = None
@@ -257,13 +270,15 @@ class Batch:
 
     def _fire_before(self, cursor: Any, statement: str, params: Any, events: bool) -> None:
         if events:
+            many = isinstance(params, list)
             for fn in self.conn.dispatch.before_cursor_execute:
-                fn(self.conn, cursor, statement, params, None, False)
+                fn(self.conn, cursor, statement, params, None, many)
 
     def _fire_after(self, cursor: Any, statement: str, params: Any, events: bool) -> None:
         if events:
+            many = isinstance(params, list)
             for fn in self.conn.dispatch.after_cursor_execute:
-                fn(self.conn, cursor, statement, params, None, False)
+                fn(self.conn, cursor, statement, params, None, many)
 
 
 def _has_rows(cursor: Any) -> bool:
@@ -292,6 +307,13 @@ def bind_time(conn: Connection, value: datetime) -> Any:
     if conn.dialect.name == "sqlite":
         return value.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
     return value
+
+
+def bind_decimal(conn: Connection, value: Decimal | None) -> Any:
+    """A NUMERIC as SQLAlchemy binds it (SQLite: a float)."""
+    if value is None or conn.dialect.name != "sqlite":
+        return value
+    return float(value)
 
 
 def bind_date(conn: Connection, value: date) -> Any:

@@ -211,26 +211,36 @@ class Standing:
     end: date | None
 
 
+def filing_standing(
+    filing_type: str, destination: str, institution_code: str | None, begin: date, end: date | None
+) -> Standing:
+    """An approved 异地就医备案 in 1101 ``idetinfo``."""
+    return Standing(
+        IDET_FILING[filing_type],
+        "",
+        f"异地就医备案：{forms.FILING_TYPES[filing_type]}，就医地 {destination}"
+        + (f"，医院 {institution_code}" if institution_code else ""),
+        begin,
+        end,
+    )
+
+
+def chronic_standing(
+    chronic_class: str, disease_code: str, disease_name: str, begin: date, end: date | None
+) -> Standing:
+    """A 慢特病认定 in 1101 ``idetinfo``."""
+    return Standing(
+        IDET_CHRONIC, chronic_class, f"门诊慢特病认定：{disease_name}（{disease_code}）", begin, end
+    )
+
+
 def standing(session: Session, person: Person, on: date) -> list[Standing]:
     rows = [
-        Standing(
-            IDET_FILING[f.filing_type],
-            "",
-            f"异地就医备案：{forms.FILING_TYPES[f.filing_type]}，就医地 {f.destination_region}"
-            + (f"，医院 {f.institution_code}" if f.institution_code else ""),
-            f.begin,
-            f.end,
-        )
+        filing_standing(f.filing_type, f.destination_region, f.institution_code, f.begin, f.end)
         for f in filings_in_force(session, person.id, on)
     ]
     rows += [
-        Standing(
-            IDET_CHRONIC,
-            c.chronic_class,
-            f"门诊慢特病认定：{c.disease_name}（{c.disease_code}）",
-            c.begin,
-            c.end,
-        )
+        chronic_standing(c.chronic_class, c.disease_code, c.disease_name, c.begin, c.end)
         for c in certified_classes(session, person, on)
     ]
     return rows

@@ -133,7 +133,14 @@ _ENTRY_SQL = (
     " VALUES (:kind, :reason, :ref, :created_at)"
 )
 # the entry is found by its (kind, ref): a statement in the same round trip cannot read the
-# id the INSERT above generated
+# id the INSERT above generated. Both postings in one statement, inserted in their order
+# (VALUES' columns are named column1, column2, ... on SQLite and PostgreSQL alike).
+_POSTINGS_SQL = (
+    "INSERT INTO postings (entry_id, account_id, amount_fen)"
+    " SELECT e.id, v.column2, v.column3 FROM journal_entries e,"
+    " (VALUES (0, :account_id_0, :amount_fen_0), (1, :account_id_1, :amount_fen_1)) AS v"
+    " WHERE e.ref = :ref AND e.kind = :kind ORDER BY v.column1"
+)
 _POSTING_SQL = (
     "INSERT INTO postings (entry_id, account_id, amount_fen)"
     " SELECT id, :account_id, :amount_fen FROM journal_entries WHERE ref = :ref AND kind = :kind"
@@ -162,6 +169,20 @@ def _post_entry_sql(
             account.balance_fen += amount
     created = bind_time(batch.conn, utcnow())
     batch.add(_ENTRY_SQL, {"kind": kind, "reason": reason, "ref": ref, "created_at": created})
+    if len(postings) == 2:
+        (first, first_fen), (second, second_fen) = postings
+        batch.add(
+            _POSTINGS_SQL,
+            {
+                "account_id_0": first.id,
+                "amount_fen_0": first_fen,
+                "account_id_1": second.id,
+                "amount_fen_1": second_fen,
+                "ref": ref,
+                "kind": kind,
+            },
+        )
+        return
     for account, amount in postings:
         batch.add(
             _POSTING_SQL,

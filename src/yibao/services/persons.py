@@ -182,9 +182,17 @@ def find_by_certno(
     session: Session, certno: str, *, crypto: FieldCrypto | None = None
 ) -> Person | None:
     """The person with this ID number (exact, via the keyed hash), or None."""
-    number = certno.strip().replace(" ", "").upper()
-    digest = _crypto(crypto).lookup_hash(number, purpose=_CERTNO)
+    return find_by_certno_hash(session, certno_hash(certno, crypto=crypto))
+
+
+def find_by_certno_hash(session: Session, digest: str) -> Person | None:
     return session.scalars(select(Person).where(Person.certno_hash == digest)).one_or_none()
+
+
+def certno_hash(certno: str, *, crypto: FieldCrypto | None = None) -> str:
+    """The keyed hash that finds a person by ID number (``persons.certno_hash``)."""
+    number = certno.strip().replace(" ", "").upper()
+    return _crypto(crypto).lookup_hash(number, purpose=_CERTNO)
 
 
 def get_by_psn_no(session: Session, psn_no: str) -> Person | None:

@@ -115,16 +115,23 @@ class Stored:
     standing: list[tuple[Any, ...]] = field(default_factory=list)
 
 
-def _add_visit_reads(batch: Batch, key: dict[str, Any], *, lock: bool, since: int) -> None:
+def _add_visit_reads(
+    batch: Batch, key: dict[str, Any], *, lock: bool, since: int, enrolments: bool = True
+) -> None:
+    """The visit with its person, the account, the year-to-date rows and (unless
+    ``enrolments`` is false: a reversal checks no dates) the enrolment periods."""
     conn = batch.conn
     batch.add(_VISIT_SQL + (for_update(conn, "v, p") if lock else ""), key)
     batch.add(_ACCOUNT_SQL + (for_update(conn, "a") if lock else ""), key)
-    batch.add(_ENROLMENTS_SQL, key)
     batch.add(_YEARS_SQL, {**key, "since": since})
+    if enrolments:
+        batch.add(_ENROLMENTS_SQL, key)
 
 
 def _stored(rows: list[Rows], key: dict[str, Any], payable: Account, since: int) -> Stored | None:
-    visit_rows, account_rows, enrolment_rows, year_rows = rows[:4]
+    """What :func:`_add_visit_reads` read (``rows`` starts with its statements' rows)."""
+    visit_rows, account_rows, year_rows = rows[:3]
+    enrolment_rows = rows[3] if len(rows) > 3 else []
     if not visit_rows:
         return None
     row = visit_rows[0]
@@ -384,10 +391,21 @@ _INSERT_SETTLEMENT_SQL = (
     f"INSERT INTO settlements ({', '.join(_SETTLEMENT_COLUMNS)})"
     f" VALUES ({', '.join(':' + c for c in _SETTLEMENT_COLUMNS)})"
 )
-_INSERT_FUND_SQL = """
+
+
+def _insert_funds_sql(count: int) -> str:
+    """The fund rows of a settlement in one statement, inserted in their order (VALUES'
+    columns are named column1, column2, ... on SQLite and PostgreSQL alike)."""
+    rows = ", ".join(
+        f"({i}, :fund_pay_type_{i}, :inscp_scp_fen_{i}, :fund_payamt_fen_{i})" for i in range(count)
+    )
+    return f"""
 INSERT INTO settlement_funds (settlement_id, fund_pay_type, inscp_scp_fen, fund_payamt_fen)
-SELECT id, :fund_pay_type, :inscp_scp_fen, :fund_payamt_fen FROM settlements
-WHERE setl_id = :setl_id"""
+SELECT s.id, v.column2, v.column3, v.column4 FROM settlements s, (VALUES {rows}) AS v
+WHERE s.setl_id = :setl_id ORDER BY v.column1"""
+
+
+_INSERT_FUNDS_SQL = {count: _insert_funds_sql(count) for count in (1, 2, 3)}
 _LINK_LINES_SQL = """
 UPDATE fee_lines SET settlement_id = (SELECT id FROM settlements WHERE setl_id = :setl_id)
 WHERE visit_id = :visit_id AND settlement_id IS NULL"""
@@ -405,16 +423,14 @@ def _insert_settlement(batch: Batch, s: Settlement) -> None:
 
 
 def _insert_funds(batch: Batch, setl_id: str, rows: list[tuple[str, int, int]]) -> None:
-    for fund_pay_type, inscp_fen, amount_fen in rows:
-        batch.add(
-            _INSERT_FUND_SQL,
-            {
-                "setl_id": setl_id,
-                "fund_pay_type": fund_pay_type,
-                "inscp_scp_fen": inscp_fen,
-                "fund_payamt_fen": amount_fen,
-            },
-        )
+    if not rows:
+        return
+    params: dict[str, Any] = {"setl_id": setl_id}
+    for i, (fund_pay_type, inscp_fen, amount_fen) in enumerate(rows):
+        params[f"fund_pay_type_{i}"] = fund_pay_type
+        params[f"inscp_scp_fen_{i}"] = inscp_fen
+        params[f"fund_payamt_fen_{i}"] = amount_fen
+    batch.add(_INSERT_FUNDS_SQL.get(len(rows)) or _insert_funds_sql(len(rows)), params)
 
 
 def _store_year(batch: Batch, person_id: int, year: int, totals: dict[str, Any]) -> None:
@@ -582,19 +598,20 @@ def load_for_reversal(
     payable = system_account(conn, ledger.COUNTERPART["reversal"])
     key = {"mdtrt_id": mdtrt_id, "institution_id": institution_id}
     batch = Batch(conn)
-    _add_visit_reads(batch, key, lock=True, since=since)
+    _add_visit_reads(batch, key, lock=True, since=since, enrolments=False)
     batch.add(_ORIGINAL_SQL + for_update(conn), {**key, "setl_id": setl_id})
     batch.add(_FUNDS_SQL, {"setl_id": setl_id, "institution_id": institution_id})
     rows = run(batch)
-    stored = _stored(rows, key, payable, since)
-    if stored is None or not rows[4]:
+    original_rows, funds = rows[3], rows[4]
+    stored = _stored(rows[:3], key, payable, since)
+    if stored is None or not original_rows:
         return stored, None
-    row = rows[4][0]
+    row = original_rows[0]
     values = dict(zip(_SETTLEMENT_COLUMNS[7:], row[3:], strict=True))
     values["setl_date"] = read_date(values["setl_date"])
     use_year(conn, stored, int(values["year"]))
     original = Original(
-        row[0], setl_id, row[1], bool(row[2]), values, [(t, i, a) for t, i, a in rows[5]]
+        row[0], setl_id, row[1], bool(row[2]), values, [(t, i, a) for t, i, a in funds]
     )
     return stored, original
 
