@@ -47,15 +47,17 @@ STATUS_LABELS = {
     "approved": "已通过",
     "rejected": "未通过",
     "paid": "已支付",
+    "reversed": "已撤销",
 }
 OPEN_STATUSES = ("submitted", "reviewing", "returned")
 # Moves the reviewing side may make; the person's only move is resubmit (returned → submitted).
 STAFF_MOVES = {
     "submitted": ("reviewing",),
     "reviewing": ("returned", "approved", "rejected"),
-    "approved": ("paid",),
+    "approved": ("paid", "reversed"),
+    "paid": ("reversed",),
 }
-REASON_REQUIRED = ("returned", "rejected")
+REASON_REQUIRED = ("returned", "rejected", "reversed")
 MAX_REASON = 500
 
 
@@ -257,7 +259,7 @@ def decide(
     if to not in STATUS_LABELS:
         raise InvalidInput(f"未知的状态 {shown(to)}，可用：{'、'.join(STATUS_LABELS)}", field="to")
     allowed = STAFF_MOVES.get(app.status, ())
-    if to == "paid" and app.kind != "claim":
+    if to in ("paid", "reversed") and app.kind != "claim":
         allowed = ()
     if to not in allowed:
         raise InvalidInput(

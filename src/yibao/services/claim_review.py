@@ -93,7 +93,7 @@ def _start(session: Session, app: Application, now: datetime) -> None:
         applications.decide(session, app.id, "reviewing", now=now)
 
 
-def _set_details(app: Application, **changes: Any) -> None:
+def set_details(app: Application, **changes: Any) -> None:
     details = details_of(app)
     for k, v in changes.items():
         if v is None:
@@ -134,7 +134,7 @@ def approve(
             f"核定金额与测算金额 {fmt(result.fund_pay_sumamt)} 元不同，须写明原因", field="reason"
         )
     if approved_fen > second_review_fen or approved_fen != engine_fen:
-        _set_details(
+        set_details(
             app,
             first_approval={
                 "staff_id": reviewer.staff_id,
@@ -245,7 +245,7 @@ def _final(
     assert invoice_row is not None
     invoice_row.settlement_id = setl.id
     applications.decide(session, app.id, "approved", now=now)
-    _set_details(
+    set_details(
         app, approved_amount=fmt(from_fen(amount_fen)), setl_id=setl.setl_id, first_approval=None
     )
     session.add(
@@ -293,7 +293,7 @@ def return_claim(
     reason = template if not note else f"{template}：{note}"
     _start(session, app, now)
     applications.decide(session, app.id, "returned", reason, now=now)
-    _set_details(app, first_approval=None)
+    set_details(app, first_approval=None)
     _review(session, app, person, reviewer, "return", reason, now)
 
 

@@ -691,6 +691,34 @@ def reverse(
     return reversal, [(t, -a) for t, _i, a in original.funds]
 
 
+def reverse_in_session(
+    session: Session, setl_id: str, *, msgid: str, infno: str, now: datetime
+) -> Settlement:
+    """:func:`reverse` for a caller working with an ORM session (a claim's settlement reversed
+    in the back office): the same reads under the same locks and the same writes, in the
+    session's transaction. Raises :class:`Conflict` if it is already reversed (or is itself
+    a reversal), :class:`NotFound` if there is no such settlement."""
+    session.flush()
+    found = session.scalars(select(Settlement).where(Settlement.setl_id == setl_id)).first()
+    visit = session.get(Visit, found.visit_id) if found is not None else None
+    institution = session.get(Institution, found.institution_id) if found is not None else None
+    if found is None or visit is None or institution is None:
+        raise NotFound(f"没有结算 {shown(setl_id)}", field="setl_id")
+    conn = session.connection()
+    stored, original = load_for_reversal(
+        conn, visit.mdtrt_id, institution.id, setl_id, since=found.year
+    )
+    if stored is None or original is None:
+        raise NotFound(f"没有结算 {shown(setl_id)}", field="setl_id")
+    batch = Batch(conn)
+    reversal, _funds = reverse(
+        batch, stored, original, institution, msgid=msgid, infno=infno, now=now
+    )
+    batch.run()
+    session.expire_all()
+    return session.scalars(select(Settlement).where(Settlement.setl_id == reversal.setl_id)).one()
+
+
 __all__ = [
     "COLUMN_OF_FIELD",
     "Stored",
@@ -700,5 +728,6 @@ __all__ = [
     "record",
     "record_in_session",
     "reverse",
+    "reverse_in_session",
     "year_to_date",
 ]

@@ -133,6 +133,7 @@ VALID_FORMS: dict[str, Callable[[dict[str, str]], dict[str, Any]]] = {
     "/staff/claims/{application_id}/decide": lambda ids: {"decision": "approve"},
     "/staff/payments/batches": lambda ids: {},
     "/staff/payments/batches/{batch_id}/paid": lambda ids: {},
+    "/staff/reversals/{application_id}": lambda ids: {"reason": "发票经核实有误"},
     "/staff/queues/{kind}/{application_id}/decide": lambda ids: {
         "decision": "reject",
         "reason": "材料不全",
@@ -164,6 +165,7 @@ def test_every_state_changing_route_writes_the_audit_log(
         claim_review.approve(session, approved.id, reviewer, second_review_fen=10**12, now=NOW)
         if invoice == "FP-C":
             batch = payments.build_batch(session, reviewer.actor, (), NOW)
+            paid_by_then = approved  # paid by the batch route before the reversal route runs
     filing = pending_application(session, make_person(), "cross_region_filing")
     check = manual_identity_check(session, make_person())
     article = news.create(session, title="草稿", body="正文", region="150100")
@@ -189,6 +191,8 @@ def test_every_state_changing_route_writes_the_audit_log(
         files = form.pop("files", None)
         if path.startswith("/staff/queues/"):
             ids = {**ids, "application_id": str(filing.id)}
+        if path.startswith("/staff/reversals/"):
+            ids = {**ids, "application_id": str(paid_by_then.id)}
         r = actor.post(_url(path, ids), form, files=files)
         assert r.status_code in (200, 303), (path, r.text[:300])
         with session_factory() as s:

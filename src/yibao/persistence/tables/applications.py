@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from yibao.persistence.base import Base, UtcDateTime, utcnow
 
 KINDS = ("claim", "cross_region_filing", "chronic_disease", "first_visit_hospital", "card_loss")
-STATUSES = ("submitted", "reviewing", "returned", "approved", "rejected", "paid")
+STATUSES = ("submitted", "reviewing", "returned", "approved", "rejected", "paid", "reversed")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:

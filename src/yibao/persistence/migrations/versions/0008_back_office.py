@@ -1,5 +1,6 @@
 """Back office (issue 9): staff members, their regions and sessions, the append-only audit
-log (UPDATE and DELETE refused by triggers), uploaded policy documents, catalog imports.
+log (UPDATE and DELETE refused by triggers), uploaded policy documents, catalog imports,
+claim reviews and payments, and the applications' status 已撤销 (reversed).
 
 Revision ID: 0008
 Revises: 0007
@@ -203,6 +204,18 @@ def _claims_and_payments() -> None:
         sa.UniqueConstraint("application_id", name=op.f("uq_payment_items_application_id")),
     )
     op.create_index(op.f("ix_payment_items_batch_id"), "payment_items", ["batch_id"])
+    _application_statuses((*APPLICATION_STATUSES, "reversed"))
+
+
+APPLICATION_STATUSES = ("submitted", "reviewing", "returned", "approved", "rejected", "paid")
+
+
+def _application_statuses(statuses: tuple[str, ...]) -> None:
+    """已撤销 (``reversed``): a claim whose settlement a payer or admin reversed."""
+    allowed = ", ".join(f"'{s}'" for s in statuses)
+    with op.batch_alter_table("applications") as batch:
+        batch.drop_constraint(op.f("ck_applications_status"), type_="check")
+        batch.create_check_constraint(op.f("ck_applications_status"), f"status IN ({allowed})")
 
 
 def _append_only(table: str) -> None:
@@ -225,6 +238,7 @@ def _append_only(table: str) -> None:
 
 
 def downgrade() -> None:
+    _application_statuses(APPLICATION_STATUSES)
     for table in ("payment_items", "payment_batches", "claim_invoices", "claim_reviews"):
         op.drop_table(table)
     op.drop_index("ix_settlements_dashboard", table_name="settlements")

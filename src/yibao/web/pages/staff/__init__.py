@@ -22,6 +22,7 @@ from yibao.web.pages.staff import (
     payments,
     policies,
     queues,
+    reversals,
 )
 from yibao.web.pages.staff.access import (
     CsrfRejected,
@@ -41,6 +42,7 @@ for module in (
     dashboard,
     claims,
     payments,
+    reversals,
     queues,
     news_pages,
 ):
