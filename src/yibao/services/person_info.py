@@ -24,24 +24,23 @@ BY_PSN_NO = "psn_no"
 
 _PERSON_SQL = """
 SELECT p.id, p.psn_no, p.name, p.certno_ciphertext, p.sex, p.birth_date, p.region,
-       p.scheme, p.policy_id, p.person_group, p.death_date, p.card_lost_at
-FROM persons p WHERE p.{key} = :key"""
+       p.scheme, p.policy_id, p.person_group, p.death_date, p.card_lost_at, a.balance_fen
+FROM persons p LEFT JOIN accounts a ON a.person_id = p.id WHERE p.{key} = :key"""
 _ENROLMENTS_SQL = """
 SELECT e."begin", e."end", e.status FROM enrolments e JOIN persons p ON p.id = e.person_id
 WHERE p.{key} = :key ORDER BY e."begin" DESC"""
-_BALANCE_SQL = """
-SELECT a.balance_fen FROM accounts a JOIN persons p ON p.id = a.person_id
-WHERE p.{key} = :key"""
-_FILINGS_SQL = """
-SELECT f.filing_type, f.destination_region, f.institution_code, f."begin", f."end"
+# approved filings and chronic certifications in force, in one statement: (kind, id, type or
+# class, region or disease code, hospital or disease name, begin, end)
+_STANDING_SQL = """
+SELECT 'filing', f.id, f.filing_type, f.destination_region, f.institution_code, f."begin",
+       f."end"
 FROM cross_region_filings f JOIN persons p ON p.id = f.person_id
 WHERE p.{key} = :key AND f."begin" <= :on AND (f."end" IS NULL OR f."end" >= :on)
-ORDER BY f.id DESC"""
-_CHRONIC_SQL = """
-SELECT c.chronic_class, c.disease_code, c.disease_name, c."begin", c."end"
+UNION ALL
+SELECT 'chronic', c.id, c.chronic_class, c.disease_code, c.disease_name, c."begin", c."end"
 FROM chronic_certifications c JOIN persons p ON p.id = c.person_id
-WHERE p.{key} = :key AND c."begin" <= :on AND c."end" >= :on ORDER BY c.id"""
-_READS = (_PERSON_SQL, _ENROLMENTS_SQL, _BALANCE_SQL, _FILINGS_SQL, _CHRONIC_SQL)
+WHERE p.{key} = :key AND c."begin" <= :on AND c."end" >= :on"""
+_READS = (_PERSON_SQL, _ENROLMENTS_SQL, _STANDING_SQL)
 _STATEMENTS = {
     key: tuple(statement.format(key=key) for statement in _READS) for key in (BY_CERTNO, BY_PSN_NO)
 }
@@ -62,7 +61,7 @@ class PersonInfo:
 
 
 def add_reads(batch: Batch, key: str, value: str, on: date) -> None:
-    """Queue the five reads of the person whose ``key`` column (:data:`BY_CERTNO` or
+    """Queue the three reads of the person whose ``key`` column (:data:`BY_CERTNO` or
     :data:`BY_PSN_NO`) is ``value``, as of ``on``."""
     params = {"key": value, "on": bind_date(batch.conn, on)}
     for statement in _STATEMENTS[key]:
@@ -77,12 +76,12 @@ def _day(value: object) -> date:
 
 def loaded(rows: list[Rows], on: date) -> PersonInfo | None:
     """What :func:`add_reads` read (None: no such person)."""
-    person_rows, enrolment_rows, balance_rows, filing_rows, chronic_rows = rows[:5]
+    person_rows, enrolment_rows, standing_rows = rows[:3]
     if not person_rows:
         return None
-    pid, psn_no, name, cipher, sex, birth, region, scheme, policy, group, death, lost = person_rows[
-        0
-    ]
+    pid, psn_no, name, cipher, sex, birth, region, scheme, policy, group, death, lost, balance = (
+        person_rows[0]
+    )
     person = detached(
         Person,
         id=pid,
@@ -105,16 +104,18 @@ def loaded(rows: list[Rows], on: date) -> PersonInfo | None:
         for b, e, status in periods
     )
     last_begin, last_end = (periods[0][0], periods[0][1]) if periods else (None, None)
-    standing = [filing_standing(t, d, h, _day(b), read_date(e)) for t, d, h, b, e in filing_rows]
+    filings = sorted((r for r in standing_rows if r[0] == "filing"), key=lambda r: -int(r[1]))
+    chronic = sorted((r for r in standing_rows if r[0] == "chronic"), key=lambda r: int(r[1]))
+    standing = [filing_standing(t, d, h, _day(b), read_date(e)) for _, _, t, d, h, b, e in filings]
     standing += [
-        chronic_standing(c, code, n, _day(b), read_date(e)) for c, code, n, b, e in chronic_rows
+        chronic_standing(c, code, n, _day(b), read_date(e)) for _, _, c, code, n, b, e in chronic
     ]
     return PersonInfo(
         person=person,
         enrolled=enrolled,
         last_begin=last_begin,
         last_end=last_end,
-        balance_fen=int(balance_rows[0][0] or 0) if balance_rows else 0,
+        balance_fen=int(balance or 0),
         standing=standing,
     )
 
