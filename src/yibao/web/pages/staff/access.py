@@ -25,12 +25,22 @@ from yibao.rules.policy_diff import plain_value
 from yibao.services import staff, staff_sessions
 from yibao.services.audit import Actor
 from yibao.services.staff import ROLE_LABELS
+from yibao.web.pages import i18n
+from yibao.web.pages.context import lang_of
 
 COOKIE = "yibao_staff"
 ALL_ROLES = ("reviewer", "payer", "admin")
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.globals["ROLE_LABELS"] = ROLE_LABELS
 templates.env.globals["plain"] = plain_value
+# English through the citizen pages' catalog (locale/en/LC_MESSAGES/messages.po, `make
+# messages`); the language is the one chosen with /lang (a cookie shared with the citizen app).
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
+)
+N_ = str  # marks a label for `make messages`; it is translated where it is shown
+ROLE_NAMES_FOR_CATALOG = (N_("审核员"), N_("支付"), N_("管理员"))
 
 
 class StaffRedirect(Exception):
@@ -148,6 +158,15 @@ def render(
     status_code: int = 200,
     **values: Any,
 ) -> HTMLResponse:
+    lang = lang_of(request)
+    i18n.set_lang(lang)
+    page = {
+        "staff": ctx,
+        "lang": lang,
+        "html_lang": i18n.HTML_LANG[lang],
+        "langs": i18n.LANGS,
+        "path": request.url.path,
+    }
     return templates.TemplateResponse(
-        request, template, {"staff": ctx, **values}, status_code=status_code
+        request, template, {**page, **values}, status_code=status_code
     )
