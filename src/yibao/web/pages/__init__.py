@@ -7,18 +7,44 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import mimetypes
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import Scope
 
 from yibao.web.pages import context
 from yibao.web.pages.deps import CsrfFailed, LoginRequired, PageNotFound, RealNameRequired
 from yibao.web.pages.templating import render
 
 STATIC_DIR = Path(__file__).parent / "static"
+
+
+class PrecompressedFiles(StaticFiles):
+    """Static files; where a brotli-compressed sibling ``NAME.br`` is shipped (the vendored
+    ECharts build) and the browser accepts ``br``, that file is sent instead, with
+    ``Content-Encoding: br``: about 15% smaller than gzip at its best for minified JS, and no
+    compression work per request. Everything else is gzip-compressed on the fly."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        accepted = Headers(scope=scope).get("accept-encoding", "")
+        if "br" in {part.split(";")[0].strip() for part in accepted.split(",")}:
+            try:
+                response = await super().get_response(path + ".br", scope)
+            except HTTPException:
+                pass  # no compressed sibling: the plain file below
+            else:
+                kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
+                response.headers["content-type"] = kind
+                response.headers["content-encoding"] = "br"
+                response.headers["vary"] = "Accept-Encoding"
+                return response
+        return await super().get_response(path, scope)
 
 
 def install(app: FastAPI, master_key: bytes) -> None:
@@ -32,7 +58,7 @@ def install(app: FastAPI, master_key: bytes) -> None:
         app.state.sms_sender = LogSender()
     app.mount(
         "/static",
-        GZipMiddleware(StaticFiles(directory=STATIC_DIR), minimum_size=1000),
+        GZipMiddleware(PrecompressedFiles(directory=STATIC_DIR), minimum_size=1000),
         name="static",
     )
     for router in routers():
