@@ -101,5 +101,5 @@ clean:
 ## make messages: re-extract the pages' strings and update the English catalog (then translate)
 messages: setup
 	$(BIN)/pybabel extract -F babel.cfg -o var/messages.pot --omit-header --no-location \
-	  -k _ -k gettext -k add:2 -k InvalidInput -k redirect:3 -k BindingMismatch:2 .
+	  -k _ -k N_ -k gettext -k add:2 -k InvalidInput -k redirect:3 -k BindingMismatch:2 .
 	$(BIN)/pybabel update -i var/messages.pot -d src/yibao/web/pages/locale -l en --no-fuzzy-matching --ignore-obsolete --width 100

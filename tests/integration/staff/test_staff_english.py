@@ -3,8 +3,10 @@ cookie; Chinese stays the default."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
+import pytest
 from claim_helpers import submit_claim
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -46,3 +48,32 @@ def test_the_layout_queue_and_claim_detail_are_in_english(
         assert words in detail, words
     assert "6222 **** **** 3445" in detail
     assert "审核决定" not in detail
+
+
+HEADING_RE = re.compile(r"<h([12])[^>]*>(.*?)</h\1>", re.S)
+CHINESE_RE = re.compile(r"[\u4e00-\u9fff]")
+ADMIN_PAGES = {
+    "/staff/dashboard": ("Dashboards", "Fund spending · By month", "Open applications"),
+    "/staff/policies": ("Policies", "Upload a new version", "Uploads"),
+    "/staff/catalog?q=xyz": ("Catalog", "Catalog entries for “xyz”", "Recent imports"),
+    "/staff/news": ("Policy news", "Write a draft", "All news"),
+    "/staff/members": ("Staff", "Add a staff member"),
+    "/staff/audit": ("Audit log",),
+}
+
+
+@pytest.mark.parametrize("url", list(ADMIN_PAGES))
+def test_the_back_office_pages_have_english_headings_and_no_chinese_ones(
+    signed_in: Callable[..., StaffBrowser], url: str
+) -> None:
+    admin = signed_in("admin")
+    chinese = admin.get(url).text
+    assert CHINESE_RE.search(" ".join(h for _, h in HEADING_RE.findall(chinese)))
+    admin.client.cookies.set(LANG_COOKIE, "en")
+    page = admin.get(url)
+    assert page.status_code == 200
+    headings = [h for _, h in HEADING_RE.findall(page.text)]
+    for words in ADMIN_PAGES[url]:
+        assert any(words in h for h in headings), (words, headings)
+    untranslated = [h for h in headings if CHINESE_RE.search(h)]
+    assert not untranslated, untranslated

@@ -50,6 +50,11 @@ def gettext(message: str) -> str:
     return translations(_lang.get()).gettext(message)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` in the sense ``context`` (停用 as a status, not the button)."""
+    return str(translations(_lang.get()).pgettext(context, message))
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(_lang.get()).ngettext(singular, plural, n)
 

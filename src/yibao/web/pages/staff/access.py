@@ -37,7 +37,7 @@ templates.env.globals["plain"] = plain_value
 # messages`); the language is the one chosen with /lang (a cookie shared with the citizen app).
 templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
-    gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
+    gettext=i18n.gettext, ngettext=i18n.ngettext, pgettext=i18n.pgettext, newstyle=True
 )
 N_ = str  # marks a label for `make messages`; it is translated where it is shown
 ROLE_NAMES_FOR_CATALOG = (N_("审核员"), N_("支付"), N_("管理员"))

@@ -19,19 +19,25 @@ from yibao.national.codes import MED_TYPE_NAMES
 from yibao.rules import default_registry
 from yibao.services import dashboard
 from yibao.services.applications import local_today
-from yibao.web.pages.staff.access import StaffContext, StaffPage, now, render, transaction
+from yibao.web.pages.staff.access import N_, StaffContext, StaffPage, now, render, transaction
 
 router = APIRouter()
 AnyPage = Annotated[StaffContext, Depends(StaffPage())]
-LEVEL_NAMES = {"1": "一级医院", "2": "二级医院", "3": "三级医院", "—": "未定级"}
+LEVEL_NAMES = {"1": N_("一级医院"), "2": N_("二级医院"), "3": N_("三级医院"), "—": N_("未定级")}
 KIND_NAMES = {
-    "claim": "手工报销",
-    "cross_region_filing": "异地就医备案",
-    "chronic_disease": "慢特病认定",
-    "first_visit_hospital": "首诊医院变更",
-    "card_loss": "挂失",
+    "claim": N_("手工报销"),
+    "cross_region_filing": N_("异地就医备案"),
+    "chronic_disease": N_("慢特病认定"),
+    "first_visit_hospital": N_("首诊医院变更"),
+    "card_loss": N_("挂失"),
 }
-STATUS_NAMES = {"submitted": "已提交", "reviewing": "审核中", "returned": "退回补充材料"}
+STATUS_NAMES = {
+    "submitted": N_("已提交"),
+    "reviewing": N_("审核中"),
+    "returned": N_("退回补充材料"),
+}
+# the column headings of the sections (their titles without 按), for `make messages`
+COLUMN_NAMES_FOR_CATALOG = (N_("月"), N_("医院等级"), N_("医保政策"), N_("医疗类别"))
 
 
 def _policy_name(key: str) -> str:
@@ -42,10 +48,10 @@ def _policy_name(key: str) -> str:
 SECTIONS: dict[
     str, tuple[str, Callable[[Session, dashboard.Scope], list[dashboard.Row]], Callable[[str], str]]
 ] = {
-    "month": ("按月", dashboard.by_month, str),
-    "level": ("按医院等级", dashboard.by_level, lambda k: LEVEL_NAMES.get(k, k)),
-    "policy": ("按医保政策", dashboard.by_policy, _policy_name),
-    "med_type": ("按医疗类别", dashboard.by_med_type, lambda k: MED_TYPE_NAMES.get(k, k)),
+    "month": (N_("按月"), dashboard.by_month, str),
+    "level": (N_("按医院等级"), dashboard.by_level, lambda k: LEVEL_NAMES.get(k, k)),
+    "policy": (N_("按医保政策"), dashboard.by_policy, _policy_name),
+    "med_type": (N_("按医疗类别"), dashboard.by_med_type, lambda k: MED_TYPE_NAMES.get(k, k)),
 }
 
 
