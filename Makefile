@@ -100,6 +100,7 @@ clean:
 
 ## make messages: re-extract the pages' strings and update the English catalog (then translate)
 messages: setup
+	mkdir -p var
 	$(BIN)/pybabel extract -F babel.cfg -o var/messages.pot --omit-header --no-location \
 	  -k _ -k N_ -k gettext -k add:2 -k InvalidInput -k redirect:3 -k BindingMismatch:2 .
 	$(BIN)/pybabel update -i var/messages.pot -d src/yibao/web/pages/locale -l en --no-fuzzy-matching --ignore-obsolete --width 100
