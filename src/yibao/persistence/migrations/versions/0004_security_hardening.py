@@ -1,4 +1,5 @@
-"""Reserved for issue 6 (security holes: login attempts, rate limits); no schema change yet.
+"""No schema change: reserved for issue 6 (security holes), which needed none. Kept so that
+the revision chain (0003 → 0004 → 0005) stays linear.
 
 Revision ID: 0004
 Revises: 0003
