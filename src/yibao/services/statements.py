@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yibao.domain.money import from_fen
+from yibao.domain.money import from_fen, round_cents
 from yibao.persistence.tables import (
     Account,
     Institution,
@@ -213,7 +213,7 @@ def year_so_far(session: Session, person: Person, today: date) -> YearSoFar:
         year=today.year,
         fund_paid=ytd.fund_paid,
         paid_by_me=from_fen(sum(mine)),
-        cap=cap,
+        cap=round_cents(cap) if cap is not None else None,  # shown like every amount: 0.00
         cap_left=max(cap - ytd.fund_paid, Decimal("0.00")) if cap is not None else None,
         admissions=ytd.admissions,
         months=months,
