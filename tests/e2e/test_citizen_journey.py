@@ -104,6 +104,8 @@ def test_a_new_user_registers_binds_shows_the_voucher_and_estimates(
     if elder:
         page.get_by_role("link", name="长辈模式", exact=True).first.click()
         page.wait_for_selector("body.elder")
+        # The new page's DOM can exist before its stylesheet has applied.
+        page.wait_for_load_state("load")
         size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
         assert size >= 20
         assert page.locator(".tiles-big a").count() == 5
