@@ -1,0 +1,95 @@
+"""The batch engine settles a table exactly like settle_chain over each person's claims in
+date order (ties in file order), restarting each calendar year."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from batch_cases import random_claims
+
+from yibao.batch import ClaimError, cases_to_table, settle_table
+from yibao.batch.result import AMOUNT_FIELDS
+from yibao.domain.money import to_fen
+from yibao.rules import parse_case
+from yibao.rules.chain import settle_chain
+from yibao.rules.policy_loader import POLICY_DIR, parse_policy
+from yibao.rules.registry import builtin_registry
+
+
+def _reference(claims: list[dict[str, Any]]) -> dict[int, Any]:
+    """Each row's result from settle_chain, persons' rows sorted by date (stable)."""
+    rows: dict[str, list[int]] = defaultdict(list)
+    for row, claim in enumerate(claims):
+        rows[claim["person_id"]].append(row)
+    out = {}
+    for chain in rows.values():
+        chain.sort(key=lambda r: claims[r]["date"])
+        cases = [
+            parse_case({k: v for k, v in claims[r].items() if k != "person_id"}) for r in chain
+        ]
+        out.update(zip(chain, settle_chain(cases), strict=True))
+    return out
+
+
+def test_a_random_year_of_claims_settles_like_settle_chain_person_by_person() -> None:
+    claims = random_claims(seed=7, persons=150)
+    result = settle_table(cases_to_table(claims), builtin_registry())
+    expected = _reference(claims)
+    for row, want in expected.items():
+        for name in AMOUNT_FIELDS:
+            assert getattr(result, name)[row] == to_fen(getattr(want, name)), (row, name)
+        assert result.eligible[row] == want.eligible
+        assert result.reason[row] == want.ineligible_reason
+    assert result.capped.any()
+
+
+def _inpatient(person: str, when: str, amount: str) -> dict[str, Any]:
+    return {
+        "person_id": person,
+        "policy": "taiyuan-employee",
+        "date": when,
+        "person": {"group": "in_service"},
+        "encounter": {
+            "med_type": "inpatient",
+            "hospital_level": 2,
+            "items": [{"name": "床位费", "list_type": "A", "amount": amount}],
+        },
+    }
+
+
+def test_a_persons_admissions_count_in_date_order_with_ties_in_file_order() -> None:
+    # taiyuan-employee: 800 for the year's first admission, 400 for the second, 0 after
+    claims = [
+        _inpatient("p", "2025-05-01", "3000.00"),
+        _inpatient("q", "2025-01-01", "3000.00"),
+        _inpatient("p", "2025-02-01", "3000.00"),
+        _inpatient("p", "2025-05-01", "3001.00"),
+        _inpatient("p", "2026-01-02", "3000.00"),
+    ]
+    result = settle_table(cases_to_table(claims), builtin_registry())
+    assert result.act_pay_dedc.tolist() == [40000, 80000, 80000, 0, 80000]
+
+
+def test_a_reform_replaces_the_policy_of_its_id() -> None:
+    text = (POLICY_DIR / "nmg-employee.yaml").read_text(encoding="utf-8")
+    reform = parse_policy(text.replace("{1: 200, 2: 500, 3: 800}", "{1: 200, 2: 500, 3: 600}"), "r")
+    claim = _inpatient("p", "2025-05-01", "3000.00")
+    claim["policy"] = "nmg-employee"
+    claim["encounter"]["hospital_level"] = 3
+    table = cases_to_table([claim])
+    before = settle_table(table, builtin_registry())
+    after = settle_table(table, builtin_registry(), replace={"nmg-employee": reform})
+    assert (before.act_pay_dedc[0], after.act_pay_dedc[0]) == (80000, 60000)
+    # 80% of the 200 yuan more above the deductible
+    assert after.hifp_pay[0] - before.hifp_pay[0] == to_fen(Decimal("160.00"))
+
+
+def test_an_invalid_claim_names_its_row_and_field() -> None:
+    claims = [_inpatient("p", "2025-05-01", "1.00"), _inpatient("q", "2025-05-01", "1.00")]
+    claims[1]["person"]["group"] = "adult"
+    with pytest.raises(ClaimError) as caught:
+        settle_table(cases_to_table(claims), builtin_registry())
+    assert (caught.value.row, caught.value.field) == (2, "person.group")
