@@ -129,7 +129,7 @@ def test_a_missing_person_id_is_named() -> None:
 def test_a_parquet_file_without_a_required_column_is_refused(tmp_path: Path) -> None:
     table = cases_to_table([_claim("p1")]).drop_columns(["med_type"])
     pq.write_table(table, tmp_path / "c.parquet")
-    with pytest.raises(ClaimError, match="encounter.med_type：缺少此列"):
+    with pytest.raises(ClaimError, match=r"encounter\.med_type：缺少此列"):
         read_claims(tmp_path / "c.parquet")
 
 
@@ -137,5 +137,5 @@ def test_a_null_in_a_required_column_names_its_row() -> None:
     table = cases_to_table([_claim("p1"), _claim("p2")])
     groups = pa.array(["in_service", None], pa.string())
     table = table.set_column(3, pa.field("group", pa.string()), groups)
-    with pytest.raises(ClaimError, match="第 2 行 person.group：必填"):
+    with pytest.raises(ClaimError, match=r"第 2 行 person\.group：必填"):
         write_claims(table, "unused.parquet")
