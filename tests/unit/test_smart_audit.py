@@ -32,8 +32,10 @@ SENIOR = RestrictedItem("老年综合评估", None, 60, None)
 CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
     # rule: ([overrides that fire], [overrides that do not fire])
     "DUP_INVOICE": (
-        [{"other_claims_same_invoice": 1}, {"other_claims_same_invoice": 2}, {"other_claims_same_invoice": 9}],
-        [{}, {"other_claims_same_invoice": 0}, {"invoice_no": "FP002"}],
+        [{"other_claims_same_invoice": 1}, {"other_claims_same_invoice": 2}, {"other_claims_same_invoice": 9},
+         {"settled_directly": (("S1", date(2025, 5, 10)),)},
+         {"settled_directly": (("S1", date(2025, 5, 10)),), "other_claims_same_invoice": 1}],
+        [{}, {"other_claims_same_invoice": 0}, {"invoice_no": "FP002"}, {"settled_directly": ()}],
     ),
     "NOT_ENROLLED": (
         [{"enrolled": False}, {"enrolled": False, "claim_type": "outpatient"}, {"enrolled": False, "age": 70}],
@@ -110,6 +112,14 @@ def test_a_disabled_rule_and_its_parameters_are_data() -> None:
     assert any(f.startswith("READMISSION") for f in run(facts, table))
     table["READMISSION"] = {**table["READMISSION"], "enabled": False}
     assert not any(f.startswith("READMISSION") for f in run(facts, table))
+
+
+def test_an_invoice_settled_directly_names_the_settlement_and_the_hospital() -> None:
+    facts = replace(BASE, settled_directly=(("20250510S1", date(2025, 5, 10)),))
+    (flag,) = run(facts)
+    assert flag.startswith("DUP_INVOICE 同一张发票重复报销，或已在医院直接结算：发票 FP001 ")
+    assert "已于 2025-05-10 在某县人民医院直接结算（结算号 20250510S1，未撤销）" in flag
+    assert "已撤销" in rule_table()["DUP_INVOICE"]["explanation"]  # the choice, stated
 
 
 def test_a_clean_claim_raises_no_flag() -> None:

@@ -94,6 +94,7 @@ def _settle(ctx: Counter, data: Mapping[str, Any], *, kind: str, final: bool) ->
         stored, ctx.institution, med_type=med_type, use_account=use_account, on=on
     )
     result = settle_case(case)
+    invono = fields.invoice(d, "invono", p) if final else None
     if final:
         for key in _ECHOED:
             sent = fields.number(d, key, p, required=False)
@@ -140,6 +141,7 @@ def _settle(ctx: Counter, data: Mapping[str, Any], *, kind: str, final: bool) ->
         infno=ctx.envelope.infno,
         med_type=med_type,
         now=ctx.now,
+        invono=invono,
     )
     funds = service.fund_rows(person.scheme, result)
     ctx.answer(writes, settlement_output(ctx.institution, record, visit, person, cert_type, funds))

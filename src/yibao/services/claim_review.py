@@ -9,7 +9,10 @@ and a second reviewer), return for more materials, or reject.
   agency, with nothing taken from the personal account: the person already paid the
   hospital; what the funds owe is paid to the person's bank account (see :mod:`payments`).
 - One claim per invoice: the invoice number is a unique key, so of two claims for one invoice
-  (or two approvals at once) exactly one is accepted.
+  (or two approvals at once) exactly one is accepted. An invoice already settled directly
+  (2207/2304 with that invoice number at the hospital the claim names) and not reversed is
+  refused at approval (smart-audit DUP_INVOICE flags it before); once that settlement is
+  reversed (2208/2305) the claim may be approved.
 Every step writes the audit log in the caller's transaction.
 """
 
@@ -211,6 +214,14 @@ def _final(
 ) -> str:
     details = details_of(app)
     invoice = str(details["invoice_no"]).upper()
+    settled = smart_audit.direct_settlements(session, invoice, details.get("institution_name", ""))
+    if settled:
+        setl_id, on = settled[0]
+        raise Conflict(
+            f"发票 {invoice} 已于 {on} 在{details.get('institution_name', '')}直接结算"
+            f"（结算号 {setl_id}），本件不能通过；该结算撤销后方可报销",
+            field="invoice_no",
+        )
     with session.begin_nested():
         try:
             session.add(ClaimInvoice(invoice_no=invoice, application_id=app.id, created_at=now))

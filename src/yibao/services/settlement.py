@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from yibao.domain.money import ZERO, from_fen, to_fen
@@ -386,6 +387,7 @@ _SETTLEMENT_COLUMNS = (
     "balc_fen",
     "ytd_delta",
     "explanation",
+    "invono",
 )
 _INSERT_SETTLEMENT_SQL = (
     f"INSERT INTO settlements ({', '.join(_SETTLEMENT_COLUMNS)})"
@@ -451,11 +453,14 @@ def record(
     infno: str,
     med_type: str,
     now: datetime,
+    invono: str | None = None,
 ) -> Settlement:
-    """Queue the writes of the settlement on ``batch``: the account debit, the settlement,
-    its fund rows, the fee lines' link, the visit's status and the year-to-date row (the
-    caller runs the batch and commits). Returns the settlement as it will be stored
-    (``id`` is not known)."""
+    """Queue the writes of the settlement on ``batch``: the account debit, the settlement
+    (with the invoice number ``invono``, if the hospital sent one), its fund rows, the fee
+    lines' link, the visit's status and the year-to-date row (the caller runs the batch and
+    commits). Returns the settlement as it will be stored (``id`` is not known). A second
+    settlement, not reversed, of one invoice at one institution fails the batch with
+    ``IntegrityError`` (see :func:`is_invoice_conflict`)."""
     visit, person = stored.visit, stored.person
     assert stored.totals is not None
     setl_id = new_id(now)
@@ -496,6 +501,7 @@ def record(
         balc_fen=to_fen(balc),
         ytd_delta=json.dumps(delta),
         explanation=json.dumps(list(r.explanation), ensure_ascii=False),
+        invono=invono or None,
         **_amounts_fen(r),
     )
     _insert_settlement(batch, settlement)
@@ -506,6 +512,16 @@ def record(
     batch.add(_VISIT_SETTLED_SQL, {"status": "settled", "med_type": visit_med, "id": visit.id})
     _store_year(batch, person.id, case.date.year, ytd_sums.add(stored.totals, delta))
     return settlement
+
+
+INVOICE_INDEX = "uq_settlements_invono"
+
+
+def is_invoice_conflict(exc: IntegrityError) -> bool:
+    """The unique index on (invoice, institution) refused a settlement: the invoice is
+    already settled at this institution and not reversed."""
+    text = str(exc.orig)
+    return INVOICE_INDEX in text or "settlements.invono" in text  # PostgreSQL, SQLite
 
 
 _LOCK_PERSON_SQL = "SELECT id FROM persons WHERE id = :id"
@@ -676,6 +692,7 @@ def reverse(
         explanation=json.dumps(
             [f"撤销结算 {original.setl_id}：基金、个人账户与本年度累计已恢复"], ensure_ascii=False
         ),
+        invono=None,  # the original keeps its invoice; marked reversed, it frees it
         **{col: -int(v[col]) for col in COLUMN_OF_FIELD.values()},
     )
     batch.add(_MARK_REVERSED_SQL, {"reversed": True, "id": original.id})
@@ -723,6 +740,7 @@ __all__ = [
     "COLUMN_OF_FIELD",
     "Stored",
     "build_case",
+    "is_invoice_conflict",
     "load",
     "load_for_reversal",
     "record",

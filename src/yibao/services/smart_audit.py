@@ -2,7 +2,8 @@
 kept as data (``yibao/data/audit-rules.json``). A rule reads :class:`ClaimFacts` (gathered
 from the database by :func:`facts_of`) and returns a flag message, or None.
 
-The rules: the same invoice claimed twice; not enrolled on the visit date, or the visit after
+The rules: the same invoice claimed twice, or already settled directly (2207/2304 with the
+invoice number at the institution the claim names, not reversed); not enrolled on the visit date, or the visit after
 death; an excluded cause; past the claim deadline; readmission to the same institution within
 N days; items restricted by sex or age (the catalog's restrictions); amounts that do not add
 up; the same person at two institutions at once. The rules that are not about a claim's
@@ -59,6 +60,9 @@ class ClaimFacts:
     death_date: date | None = None
     deadline_months: int | None = None
     other_claims_same_invoice: int = 0
+    # (setl_id, date) of the direct settlements of this invoice at this institution that are
+    # not reversed (a reversed settlement gave the funds' share back: the invoice may be claimed)
+    settled_directly: tuple[tuple[str, date], ...] = ()
     # (date, institution name) of the person's other inpatient claims and hospital visits
     other_inpatient: tuple[tuple[date, str], ...] = ()
     # (begin, end, institution name) of the person's other visits and claims
@@ -70,9 +74,12 @@ Rule = Callable[[ClaimFacts, Mapping[str, Any]], str | None]
 
 
 def dup_invoice(f: ClaimFacts, p: Mapping[str, Any]) -> str | None:
+    found = []
     if f.other_claims_same_invoice:
-        return f"发票 {f.invoice_no} 另有 {f.other_claims_same_invoice} 件报销申请"
-    return None
+        found.append(f"另有 {f.other_claims_same_invoice} 件报销申请")
+    for setl_id, on in f.settled_directly:
+        found.append(f"已于 {on} 在{f.institution_name}直接结算（结算号 {setl_id}，未撤销）")
+    return f"发票 {f.invoice_no} {'；'.join(found)}" if found else None
 
 
 def not_enrolled(f: ClaimFacts, p: Mapping[str, Any]) -> str | None:
@@ -176,6 +183,28 @@ def run(f: ClaimFacts, table: Mapping[str, Mapping[str, Any]] | None = None) -> 
     return flags
 
 
+def direct_settlements(
+    session: Session, invono: str, institution_name: str
+) -> tuple[tuple[str, date], ...]:
+    """(setl_id, date) of the direct settlements (2207/2304) of invoice ``invono`` at the
+    institution named ``institution_name`` that are not reversed (one at most: the unique
+    index on settlements' invoice and institution). A lookup by the invoice's index."""
+    if not invono:
+        return ()
+    rows = session.execute(
+        select(SettlementRecord.setl_id, SettlementRecord.setl_date)
+        .join(Institution, Institution.id == SettlementRecord.institution_id)
+        .where(
+            SettlementRecord.invono == invono.upper(),
+            SettlementRecord.kind == "settle",
+            ~SettlementRecord.reversed,
+            Institution.name == institution_name.strip(),
+        )
+        .order_by(SettlementRecord.id)
+    ).all()
+    return tuple((setl_id, on) for setl_id, on in rows)
+
+
 def facts_of(session: Session, app: Application, person: Person) -> ClaimFacts:
     d: dict[str, Any] = json.loads(app.details)
     visit_date = date.fromisoformat(d["visit_date"])
@@ -238,6 +267,7 @@ def facts_of(session: Session, app: Application, person: Person) -> ClaimFacts:
         death_date=person.death_date,
         deadline_months=version.claim_deadline_months,
         other_claims_same_invoice=same_invoice,
+        settled_directly=direct_settlements(session, invoice, d.get("institution_name", "")),
         other_inpatient=tuple(other_inpatient),
         other_visits=tuple(other_visits),
         restricted=tuple(restricted),
@@ -246,6 +276,25 @@ def facts_of(session: Session, app: Application, person: Person) -> ClaimFacts:
 
 def flags_for(session: Session, app: Application, person: Person) -> list[str]:
     return run(facts_of(session, app, person))
+
+
+def claims_of_invoice(session: Session, invono: str, institution_name: str) -> int:
+    """How many claims (not rejected) name invoice ``invono`` at ``institution_name``."""
+    count = 0
+    for raw in session.scalars(
+        select(Application.details).where(
+            Application.kind == "claim",
+            Application.status != "rejected",
+            Application.details.ilike(f"%{invono}%"),  # letters, digits, hyphens only
+        )
+    ):
+        d = json.loads(raw)
+        if (
+            str(d.get("invoice_no", "")).upper() == invono
+            and str(d.get("institution_name", "")).strip() == institution_name
+        ):
+            count += 1
+    return count
 
 
 def settlement_facts(session: Session, setl: SettlementRecord) -> ClaimFacts:
@@ -275,7 +324,10 @@ def settlement_facts(session: Session, setl: SettlementRecord) -> ClaimFacts:
         submitted_on=setl.setl_date,
         claim_type=visit.kind,
         institution_name=inst.name,
-        invoice_no=setl.setl_id,
+        invoice_no=setl.invono or "",
+        other_claims_same_invoice=(
+            claims_of_invoice(session, setl.invono, inst.name) if setl.invono else 0
+        ),
         item_names=tuple(line.name for line in lines),
         items_total_fen=sum(line.amount_fen for line in lines),
         medfee_fen=setl.medfee_fen,
@@ -294,9 +346,9 @@ def settlement_facts(session: Session, setl: SettlementRecord) -> ClaimFacts:
     )
 
 
-# Rules that concern a claim only (a direct settlement has no invoice claimed twice, no
-# claim deadline); the others run on direct settlements too.
-CLAIM_ONLY = ("DUP_INVOICE", "PAST_DEADLINE")
+# Rules that concern a claim only (a direct settlement has no claim deadline); the others
+# run on direct settlements too (DUP_INVOICE: a claim names the settlement's invoice).
+CLAIM_ONLY = ("PAST_DEADLINE",)
 
 
 def settlement_flags(session: Session, setl: SettlementRecord) -> list[str]:
