@@ -9,7 +9,6 @@ and accepted once it is reversed (2208). The settlements go through the real int
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -108,7 +107,7 @@ class Counter:
 
 
 @pytest.fixture
-def counter(session_factory: sessionmaker[Session], new_certno: Any) -> Iterator[Counter]:
+def counter(session_factory: sessionmaker[Session], new_certno: Any) -> Counter:
     cert = new_certno(region="150102")
     with session_factory() as s, s.begin():
         inst = institutions.create_institution(
@@ -132,7 +131,7 @@ def counter(session_factory: sessionmaker[Session], new_certno: Any) -> Iterator
         )  # fmt: skip
         s.flush()
         s.expunge(person)
-    yield Counter(session_factory, key, person, cert)
+    return Counter(session_factory, key, person, cert)
 
 
 def _reviewer(session: Session, name: str) -> claim_review.Reviewer:
@@ -185,9 +184,7 @@ def test_approval_is_refused_while_the_direct_settlement_stands_and_allowed_once
 ) -> None:
     settled = counter.settle("FP-REFUSE-1")
     with session_factory() as s, s.begin():
-        app_id = submit_claim(
-            s, s.get(Person, counter.person.id), invoice_no="fp-refuse-1"
-        ).id
+        app_id = submit_claim(s, s.get(Person, counter.person.id), invoice_no="fp-refuse-1").id
         wang = _reviewer(s, "wang")
     with session_factory() as s, s.begin(), pytest.raises(Conflict) as refused:
         claim_review.approve(s, app_id, wang, second_review_fen=10**12, now=LATER)
