@@ -6,10 +6,14 @@ import typer
 
 from yibao.cli import policy as policy_cli
 from yibao.cli import settle as settle_cli
+from yibao.cli import simulate as simulate_cli
+from yibao.cli import synth as synth_cli
 
 app = typer.Typer(help="yibao 医保服务平台命令行", no_args_is_help=True, add_completion=False)
 app.command("settle")(settle_cli.settle_command)
 app.add_typer(policy_cli.app, name="policy", help="医保政策：列表、查看、校验")
+app.command("synth")(synth_cli.synth_command)
+app.command("simulate")(simulate_cli.simulate_command)
 
 
 def _register_optional() -> None:

@@ -1,0 +1,126 @@
+"""``yibao simulate``: settle a year of claims under a policy, and under a reform, and compare."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from yibao.domain.shown import shown
+from yibao.rules.errors import PolicyError
+from yibao.rules.policy import Policy
+from yibao.rules.policy_loader import load_policy_file
+from yibao.rules.registry import default_registry
+
+if TYPE_CHECKING:
+    from yibao.simulation.run import PartitionOutcome
+
+CLAIM_SUFFIXES = (".parquet", ".jsonl")
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(code=code)
+
+
+def _check_claims(path: Path) -> None:
+    if not path.exists():
+        raise _fail(f"--claims：找不到文件或目录：{path}")
+    if path.is_dir():
+        if not any(path.rglob("*.parquet")):
+            raise _fail(f"--claims：目录 {path} 中没有 Parquet 文件")
+        return
+    if path.suffix not in CLAIM_SUFFIXES:
+        raise _fail(
+            f"--claims：应为 .parquet 或 .jsonl 文件（或 Parquet 文件的目录），实际是 {shown(path.name)}"
+        )
+
+
+def _reform(path: Path | None, baseline: Policy) -> Policy | None:
+    if path is None:
+        return None
+    if not path.is_file():
+        raise _fail(f"--reform：找不到政策文件：{path}")
+    try:
+        reform = load_policy_file(path)
+    except PolicyError as exc:
+        raise _fail(f"--reform：政策文件有误：{exc}") from None
+    if reform.scheme != baseline.scheme:
+        raise _fail(
+            f"--reform：{path} 的险种是 {reform.scheme}，现行政策 {baseline.id} 是 "
+            f"{baseline.scheme}，参保人类别不同，无法比较"
+        )
+    return reform
+
+
+def _run(claims: Path, policy: str, reform: Policy | None, show_progress: bool) -> PartitionOutcome:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from yibao.batch.claims import ClaimError
+    from yibao.simulation.run import run_local
+
+    registry = default_registry()
+    try:
+        if not show_progress:
+            return run_local(claims, registry, reform, policy=policy)
+        columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("结算中", total=None)
+
+            def advance(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            return run_local(claims, registry, reform, policy=policy, progress=advance)
+    except ClaimError as exc:
+        raise _fail(f"--claims：{exc}", code=1) from None
+    except (OSError, ValueError) as exc:
+        raise _fail(f"--claims：无法读取 {claims}：{exc}", code=1) from None
+
+
+def simulate_command(
+    claims: Annotated[
+        Path, typer.Option("--claims", help="就医记录：Parquet 文件或目录，或 .jsonl")
+    ],
+    policy: Annotated[str, typer.Option("--policy", help="现行政策 ID：只测算这项政策的记录")],
+    reform: Annotated[
+        Path | None, typer.Option("--reform", help="改革方案：政策 YAML 文件，代替现行政策结算")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="另存一份 HTML 报告（含图表，可离线打开）")
+    ] = None,
+) -> None:
+    """政策测算：按现行政策（和改革方案）结算一年的就医记录，统计基金支付与个人负担。"""
+    _check_claims(claims)
+    baseline = default_registry().get(policy)
+    if baseline is None:
+        known = ", ".join(default_registry().ids())
+        raise _fail(f"--policy：未知的医保政策 {shown(policy)}，可选：{known}")
+    reform_policy = _reform(reform, baseline)
+    if report is not None and (report.suffix != ".html" or not report.parent.is_dir()):
+        raise _fail(f"--report：应为已有目录下的 .html 文件，实际是 {report}")
+    show_progress = sys.stderr.isatty()
+    outcome = _run(claims, policy, reform_policy, show_progress)
+    from yibao.simulation.report import print_report, report_data
+
+    reform_name = None if reform is None else str(reform)
+    if report is not None:
+        from yibao.simulation.report_html import write_html_report
+
+        write_html_report(report, report_data(outcome, reform_name), reform_policy)
+    if as_json:
+        print(json.dumps(report_data(outcome, reform_name), ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+
+    label = None if reform_policy is None else f"{reform_policy.label}（{reform}）"
+    # at least 120 columns when the output is not a terminal (a file, a pipe), so that the
+    # tables are not cut to 80
+    console = Console() if sys.stdout.isatty() else Console(width=120)
+    print_report(console, outcome, label)
+    if report is not None:
+        print(f"HTML 报告：{report}")
