@@ -11,6 +11,7 @@ import pytest
 from batch_cases import random_claims
 
 from yibao.batch import ClaimError, cases_to_table, settle_table
+from yibao.batch.engine import settle_table_scalar
 from yibao.batch.result import AMOUNT_FIELDS
 from yibao.domain.money import to_fen
 from yibao.rules import parse_case
@@ -44,6 +45,7 @@ def test_a_random_year_of_claims_settles_like_settle_chain_person_by_person() ->
         assert result.eligible[row] == want.eligible
         assert result.reason[row] == want.ineligible_reason
     assert result.capped.any()
+    assert result.fallback_rows == 0
 
 
 def _inpatient(person: str, when: str, amount: str) -> dict[str, Any]:
@@ -93,3 +95,24 @@ def test_an_invalid_claim_names_its_row_and_field() -> None:
     with pytest.raises(ClaimError) as caught:
         settle_table(cases_to_table(claims), builtin_registry())
     assert (caught.value.row, caught.value.field) == (2, "person.group")
+
+
+def test_rows_the_vectors_cannot_settle_exactly_go_to_the_scalar_engine_with_their_year() -> None:
+    text = (POLICY_DIR / "nmg-employee.yaml").read_text(encoding="utf-8")
+    # a rate in ten-millionths does not fit the engine's millionths
+    odd = parse_policy(text.replace("rate: 0.80}", "rate: 0.8000001}"), "odd")
+    claims = [_inpatient(p, f"2025-0{m}-01", "30000.00") for p in "abc" for m in (1, 2)]
+    for claim in claims:
+        claim["policy"] = "nmg-employee"
+        claim["encounter"]["hospital_level"] = 3
+    claims[0]["encounter"]["hospital_level"] = 1  # person a: level 1 first, then level 3
+    claims[2]["date"] = "2024-12-31"  # person b: level 1 in 2024, the odd rate in 2025
+    claims[2]["encounter"]["hospital_level"] = 1
+    claims[4]["encounter"]["items"][0]["amount"] = "999999999.99"  # person c: too large
+    claims[5]["encounter"]["route"] = ""  # read as "normal" by the scalar parser
+    table = cases_to_table(claims)
+    replace = {"nmg-employee": odd}
+    result = settle_table(table, builtin_registry(), replace=replace)
+    assert result.differences(settle_table_scalar(table, builtin_registry(), replace=replace)) == {}
+    # a's two claims (2025), b's 2025 claim (not its 2024 one), c's two claims
+    assert result.fallback_rows == 5
