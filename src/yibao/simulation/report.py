@@ -5,6 +5,7 @@ Amounts are integer fen until they are printed, as yuan strings with two decimal
 
 from __future__ import annotations
 
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -187,14 +188,12 @@ def _decile_table(rows: list[DecileRow], with_reform: bool) -> Table:
 def print_report(console: Console, outcome: PartitionOutcome, reform_label: str | None) -> None:
     """The terminal report: totals, slices, caps, refusals, and the reform's effect."""
     base, reform = outcome.baseline, outcome.reform
-    head = f"政策测算：{base.policy}，{base.claims:,} 条就医记录，{base.persons:,} 人"
+    say = functools.partial(console.print, soft_wrap=True)  # long lines are never cut
+    say(f"政策测算：{base.policy}，{base.claims:,} 条就医记录，{base.persons:,} 人", style="bold")
     if reform is not None:
-        head += f"；改革方案：{reform_label or reform.policy}"
-    console.print(head, style="bold")
+        say(f"改革方案：{reform_label or reform.policy}", style="bold")
     if outcome.skipped_claims:
-        console.print(
-            f"其他政策的 {outcome.skipped_claims:,} 条记录未计入（只测算 {base.policy} 的记录）"
-        )
+        say(f"其他政策的 {outcome.skipped_claims:,} 条记录未计入（只测算 {base.policy} 的记录）")
     console.print(_totals_table(base, reform))
     for key, title, label in SLICES:
         attr = {"by_hospital_level": "by_level"}.get(key, key)
@@ -206,26 +205,28 @@ def print_report(console: Console, outcome: PartitionOutcome, reform_label: str 
     caps = f"达到支付限额（封顶）的人数：现行 {base.capped_persons:,} 人（{base.capped_claims:,} 条记录）"
     if reform is not None:
         caps += f"；改革后 {reform.capped_persons:,} 人（{reform.capped_claims:,} 条记录）"
-    console.print(caps)
+    say(caps)
     if base.ineligible:
-        parts = [f"{INELIGIBLE.get(k, k)} {v:,}" for k, v in base.ineligible.items()]
-        console.print("不予支付的记录：" + "；".join(parts))
+        refused = Table(title="不予支付的记录", title_justify="left")
+        refused.add_column("原因")
+        refused.add_column("记录数", justify="right")
+        for reason, count in sorted(base.ineligible.items(), key=lambda kv: -kv[1]):
+            refused.add_row(INELIGIBLE.get(reason) or reason, f"{count:,}")
+        console.print(refused)
     with_reform = reform is not None and outcome.reform_persons is not None
     rows = decile_rows(outcome.baseline_persons, outcome.reform_persons if with_reform else None)
     console.print(_decile_table(rows, with_reform))
     if with_reform and outcome.reform_persons is not None:
         c = compare(outcome.baseline_persons, outcome.reform_persons)
-        console.print(
+        say(
             f"个人负担减少（受益）{c.winners:,} 人，增加（受损）{c.losers:,} 人，不变 {c.unchanged:,} 人；"
             f"个人负担合计变化 {yuan_grouped(c.change)} 元"
         )
         if c.affected_deciles:
             cuts = "、".join(yuan_grouped(v) for v in c.affected_deciles)
-            console.print(f"负担有变化的人，每人变化的十分位点（10%…90%，元）：{cuts}")
+            say(f"负担有变化的人，每人变化的十分位点（10%…90%，元）：{cuts}")
     if base.fallback_rows:
-        console.print(
-            f"由逐条引擎结算的记录：{base.fallback_rows:,} 条（批量引擎尚未向量化的功能）"
-        )
+        say(f"由逐条引擎结算的记录：{base.fallback_rows:,} 条（批量引擎尚未向量化的功能）")
 
 
 __all__ = ["mean_yuan", "print_report", "report_data", "yuan", "yuan_grouped"]

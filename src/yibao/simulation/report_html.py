@@ -48,7 +48,7 @@ SLICE_LABELS: dict[str, tuple[str, Callable[[str], str]]] = {
 STYLE = """
 body{font-family:system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;margin:0;
  color:#1b1b1b;background:#f5f7fa;line-height:1.5}
-main{max-width:960px;margin:0 auto;padding:12px}
+main{max-width:960px;margin:0 auto;padding:12px}p,h1,h2{overflow-wrap:anywhere}
 h1{font-size:1.35rem;margin:.4rem 0}h2{font-size:1.1rem;margin:1.4rem 0 .4rem}
 .note{color:#555;font-size:.9rem}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:8px}
@@ -57,7 +57,7 @@ h1{font-size:1.35rem;margin:.4rem 0}h2{font-size:1.1rem;margin:1.4rem 0 .4rem}
 .scroll{overflow-x:auto;background:#fff;border-radius:8px;box-shadow:0 1px 2px #0002}
 table{border-collapse:collapse;width:100%;font-size:.9rem;white-space:nowrap}
 th,td{padding:6px 8px;border-bottom:1px solid #e3e6ea;text-align:right}
-th:first-child,td:first-child{text-align:left}th{background:#eef2f6}
+th:first-child,td:first-child{text-align:left}td:first-child{white-space:normal;min-width:5em}th{background:#eef2f6}
 .chart{width:100%;height:280px;background:#fff;border-radius:8px;box-shadow:0 1px 2px #0002}
 .legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 10px;vertical-align:-1px}
 """
@@ -122,7 +122,7 @@ def _cards(data: dict[str, Any]) -> str:
         extra = ""
         if reform is not None:
             diff = reform["change"]["totals"][a]
-            cls = "up" if not diff.startswith("-") and diff != "0.00" else "down"
+            cls = "same" if diff == "0.00" else ("down" if diff.startswith("-") else "up")
             extra = (
                 f'<span class="{cls}">改革后 {_money(reform["totals"][a])}（{_money(diff)}）</span>'
             )
@@ -224,7 +224,8 @@ def render_html(data: dict[str, Any], reform: Policy | None) -> str:
         capped += f"；改革后 {ref['capped']['persons']:,} 人"
     parts.append(f"<h2>达到支付限额（封顶）的人数</h2><p>{_e(capped)}</p>")
     if base["ineligible"]:
-        rows = [[INELIGIBLE.get(k) or k, f"{v:,}"] for k, v in base["ineligible"].items()]
+        refused = sorted(base["ineligible"].items(), key=lambda kv: -kv[1])
+        rows = [[INELIGIBLE.get(k) or k, f"{v:,}"] for k, v in refused]
         parts.append("<h2>不予支付的记录</h2>" + _table(["原因", "记录数"], rows))
     parts.append(
         '<p class="note">由 yibao simulate 生成；图表库 Apache ECharts（Apache-2.0）已内嵌，可离线打开。</p>'
