@@ -172,6 +172,15 @@ def test_simulate_on_json_lines_equals_simulate_on_parquet(tmp_path: Path, nmg: 
     assert simulate("--claims", str(jsonl), *args) == simulate("--claims", str(nmg), *args)
 
 
+def test_simulate_on_a_directory_of_partitions_equals_simulate_on_one_file(
+    tmp_path: Path, nmg: Path
+) -> None:
+    parts = tmp_path / "parts"
+    synth(parts, "--policy", "nmg-employee", "--partitions", "4")
+    args = ["--policy", "nmg-employee", "--reform", str(REFORM)]
+    assert simulate("--claims", str(parts), *args) == simulate("--claims", str(nmg), *args)
+
+
 def test_rows_of_other_policies_are_left_out_and_counted(tmp_path: Path) -> None:
     mixed = tmp_path / "mixed.parquet"
     synth(mixed, "--policy", "nmg-employee", "--policy", "taiyuan-resident", persons=200)

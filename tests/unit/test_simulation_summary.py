@@ -33,6 +33,23 @@ def test_partitions_of_persons_merge_to_the_same_result_as_one_piece() -> None:
     assert report_data(pieces) == report_data(whole)
 
 
+def test_the_local_run_reports_its_progress_partition_by_partition() -> None:
+    table = _claims()
+    seen: list[tuple[int, int]] = []
+    run_local(
+        table,
+        builtin_registry(),
+        None,
+        policy="nmg-employee",
+        rows_per_chunk=100,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert len(seen) > 2
+    assert [t for _, t in seen] == [table.num_rows] * len(seen)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert seen[-1][0] == table.num_rows
+
+
 def test_shuffled_rows_give_the_same_result() -> None:
     table = _claims()
     reg = builtin_registry()

@@ -23,10 +23,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from yibao.batch.claims import read_claims
-from yibao.batch.engine import settle_table
+from yibao.batch.engine import prepare_claims, settle_prepared
 from yibao.rules.policy import Policy
 from yibao.rules.registry import PolicyRegistry
-from yibao.simulation.summary import PersonTotals, Summary, summarize
+from yibao.simulation.summary import PersonTotals, RowKeys, Summary, summarize
 
 CHUNK_ROWS = 250_000  # claims per partition of the local run (whole persons)
 
@@ -70,8 +70,10 @@ class PartitionOutcome:
 def select_policy(table: pa.Table, policy: str) -> tuple[pa.Table, int]:
     """The rows of ``policy`` and how many rows of other policies were left out."""
     keep = pc.equal(table.column("policy"), pa.scalar(policy, pa.string()))
-    selected = table.filter(keep)
-    return selected, table.num_rows - selected.num_rows
+    kept = pc.sum(keep).as_py() or 0
+    if kept == table.num_rows:  # the usual case: no copy of the table
+        return table, 0
+    return table.filter(keep), table.num_rows - kept
 
 
 def run_partition(
@@ -85,12 +87,14 @@ def run_partition(
     ``policy`` and, with ``reform``, under the reform; every person must be whole in it."""
     table = source if isinstance(source, pa.Table) else read_claims(source)
     claims, skipped = select_policy(table, policy)
-    base_result = settle_table(claims, registry)
-    base, base_people = summarize(claims, base_result, policy)
+    prepared = prepare_claims(claims)  # the columns are read once for both settlements
+    base_result = settle_prepared(prepared, registry)
+    keys = RowKeys.of(prepared.table)
+    base, base_people = summarize(keys, base_result, policy)
     if reform is None:
         return PartitionOutcome(base, None, base_people, None, skipped)
-    reform_result = settle_table(claims, registry, replace={policy: reform})
-    ref, ref_people = summarize(claims, reform_result, reform.id)
+    reform_result = settle_prepared(prepared, registry, replace={policy: reform})
+    ref, ref_people = summarize(keys, reform_result, reform.id)
     return PartitionOutcome(base, ref, base_people, ref_people, skipped)
 
 

@@ -25,18 +25,39 @@ Codes = npt.NDArray[np.int64]
 AMOUNTS = ("medfee_sumamt", "hifp_pay", "hifmi_pay", "fund_pay_sumamt", "acct_pay", "psn_cash_pay")
 
 
+@dataclass(frozen=True)
+class Grouping:
+    """Rows grouped by an integer code ``0..len(labels)-1``: sorted once, summed many times."""
+
+    codes: Codes
+    labels: list[str]
+    order: Codes
+    starts: Codes
+    ends: Codes
+
+    @classmethod
+    def of(cls, codes: Codes, labels: list[str]) -> Grouping:
+        order = np.argsort(codes, kind="stable")
+        ordered = codes[order]
+        keys = np.arange(len(labels))
+        starts = np.searchsorted(ordered, keys)
+        return cls(codes, labels, order, starts, np.searchsorted(ordered, keys, side="right"))
+
+    @property
+    def counts(self) -> Fen:
+        return (self.ends - self.starts).astype(np.int64)
+
+    def sums(self, values: Fen) -> Fen:
+        """The sum of ``values`` in each group, exactly, in int64."""
+        csum = np.zeros(len(values) + 1, dtype=np.int64)
+        np.cumsum(values[self.order], dtype=np.int64, out=csum[1:])
+        return (csum[self.ends] - csum[self.starts]).astype(np.int64)
+
+
 def group_sums(codes: Codes, groups: int, values: Iterable[Fen]) -> tuple[Fen, list[Fen]]:
     """Row counts and sums of each array per code ``0..groups-1``, exactly, in int64."""
-    order = np.argsort(codes, kind="stable")
-    ordered = codes[order]
-    starts = np.searchsorted(ordered, np.arange(groups))
-    ends = np.searchsorted(ordered, np.arange(groups), side="right")
-    counts = (ends - starts).astype(np.int64)
-    sums = []
-    for v in values:
-        csum = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(v[order], dtype=np.int64)])
-        sums.append((csum[ends] - csum[starts]).astype(np.int64))
-    return counts, sums
+    g = Grouping.of(codes, [str(i) for i in range(groups)])
+    return g.counts, [g.sums(v) for v in values]
 
 
 @dataclass
@@ -130,45 +151,74 @@ def _codes(column: pa.ChunkedArray | pa.Array) -> tuple[Codes, list[str]]:
     return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), labels
 
 
-def _breakdown(codes: Codes, labels: list[str], result: BatchResult) -> dict[str, Breakdown]:
-    counts, sums = group_sums(codes, len(labels), (getattr(result, a) for a in AMOUNTS))
+def _breakdown(g: Grouping, result: BatchResult) -> dict[str, Breakdown]:
+    counts = g.counts
+    sums = [g.sums(getattr(result, a)) for a in AMOUNTS]
     return {
-        labels[i]: Breakdown(int(counts[i]), {a: int(sums[j][i]) for j, a in enumerate(AMOUNTS)})
-        for i in range(len(labels))
+        g.labels[i]: Breakdown(int(counts[i]), {a: int(sums[j][i]) for j, a in enumerate(AMOUNTS)})
+        for i in sorted(range(len(g.labels)), key=lambda i: g.labels[i])
         if counts[i]
     }
 
 
-def summarize(table: pa.Table, result: BatchResult, policy: str) -> tuple[Summary, PersonTotals]:
+@dataclass(frozen=True)
+class RowKeys:
+    """How a table's rows group: by person, hospital level, group and medical type (built once
+    per table, used for the baseline and the reform)."""
+
+    person: Grouping
+    level: Grouping
+    group: Grouping
+    med_type: Grouping
+
+    @classmethod
+    def of(cls, table: pa.Table) -> RowKeys:
+        levels = table.column("hospital_level").to_numpy().astype(np.int64) - 1
+        return cls(
+            person=Grouping.of(*_codes(table.column("person_id"))),
+            level=Grouping.of(levels, ["1", "2", "3"]),
+            group=Grouping.of(*_codes(table.column("group"))),
+            med_type=Grouping.of(*_codes(table.column("med_type"))),
+        )
+
+
+def summarize(keys: RowKeys, result: BatchResult, policy: str) -> tuple[Summary, PersonTotals]:
     """The summary of one table's settlement and each person's totals (persons in order of
-    first appearance)."""
-    person, person_ids = _codes(table.column("person_id"))
-    levels = table.column("hospital_level").to_numpy().astype(np.int64)
-    group, group_labels = _codes(table.column("group"))
-    med, med_labels = _codes(table.column("med_type"))
+    first appearance in the table)."""
     reasons = result.reason[~result.eligible]
     ineligible: dict[str, int] = {}
     if len(reasons):
         names, counts = np.unique(reasons.astype(str), return_counts=True)
         ineligible = {str(n): int(c) for n, c in zip(names.tolist(), counts.tolist(), strict=True)}
-    capped_people = np.unique(person[result.capped])
-    _, (medfee, paid) = group_sums(
-        person, len(person_ids), (result.medfee_sumamt, result.psn_part_amt)
-    )
+    persons = len(keys.person.labels)
+    capped_people = np.zeros(persons, dtype=np.bool_)
+    capped_people[keys.person.codes[result.capped]] = True
     summary = Summary(
         policy=policy,
-        claims=table.num_rows,
-        persons=len(person_ids),
+        claims=len(result),
+        persons=persons,
         totals={a: int(getattr(result, a).sum(dtype=np.int64)) for a in AMOUNTS},
-        by_level=dict(sorted(_breakdown(levels - 1, ["1", "2", "3"], result).items())),
-        by_group=dict(sorted(_breakdown(group, group_labels, result).items())),
-        by_med_type=dict(sorted(_breakdown(med, med_labels, result).items())),
+        by_level=_breakdown(keys.level, result),
+        by_group=_breakdown(keys.group, result),
+        by_med_type=_breakdown(keys.med_type, result),
         ineligible=ineligible,
         capped_claims=int(result.capped.sum()),
-        capped_persons=len(capped_people),
+        capped_persons=int(capped_people.sum()),
         fallback_rows=result.fallback_rows,
     )
-    return summary, PersonTotals(medfee, paid)
+    people = PersonTotals(
+        keys.person.sums(result.medfee_sumamt), keys.person.sums(result.psn_part_amt)
+    )
+    return summary, people
 
 
-__all__ = ["AMOUNTS", "Breakdown", "PersonTotals", "Summary", "group_sums", "summarize"]
+__all__ = [
+    "AMOUNTS",
+    "Breakdown",
+    "Grouping",
+    "PersonTotals",
+    "RowKeys",
+    "Summary",
+    "group_sums",
+    "summarize",
+]
