@@ -7,45 +7,86 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pytest
-from batch_cases import random_claims
+from batch_cases import RandomClaims, random_claims
 
 from yibao.batch import ClaimError, cases_to_table, settle_table
+from yibao.batch.claims import table_to_cases
 from yibao.batch.engine import settle_table_scalar
-from yibao.batch.result import AMOUNT_FIELDS
+from yibao.batch.params import REASONS
+from yibao.batch.result import AMOUNT_FIELDS, CAP_MARK, BatchResult
 from yibao.domain.money import to_fen
-from yibao.rules import parse_case
+from yibao.rules import Result, parse_case
 from yibao.rules.chain import settle_chain
 from yibao.rules.policy_loader import POLICY_DIR, parse_policy
 from yibao.rules.registry import builtin_registry
 
+# 100,000 random claims in four parts of about 25,000 (so that xdist spreads them)
+PROPERTY_SEEDS = (20261127, 20261128, 20261129, 20261130)
+PROPERTY_PERSONS = 4_400
 
-def _reference(claims: list[dict[str, Any]]) -> dict[int, Any]:
-    """Each row's result from settle_chain, persons' rows sorted by date (stable)."""
+
+def _reference(claims: RandomClaims) -> BatchResult:
+    """settle_chain over each person's cases in date order (stable), field by field."""
     rows: dict[str, list[int]] = defaultdict(list)
-    for row, claim in enumerate(claims):
-        rows[claim["person_id"]].append(row)
-    out = {}
+    for row, person in enumerate(claims.persons):
+        rows[person].append(row)
+    results: list[Result | None] = [None] * len(claims.cases)
     for chain in rows.values():
-        chain.sort(key=lambda r: claims[r]["date"])
-        cases = [
-            parse_case({k: v for k, v in claims[r].items() if k != "person_id"}) for r in chain
-        ]
-        out.update(zip(chain, settle_chain(cases), strict=True))
+        chain.sort(key=lambda r: claims.cases[r].date)
+        for row, result in zip(chain, settle_chain(claims.cases[r] for r in chain), strict=True):
+            results[row] = result
+    done = [r for r in results if r is not None]
+    assert len(done) == len(results)
+    out = BatchResult.empty(len(done))
+    for name in AMOUNT_FIELDS:
+        setattr(out, name, np.array([int(getattr(r, name).scaleb(2)) for r in done], np.int64))
+    out.eligible[:] = [r.eligible for r in done]
+    out.reason[:] = [r.ineligible_reason for r in done]
+    out.capped[:] = [any(CAP_MARK in line for line in r.explanation) for r in done]
     return out
 
 
-def test_a_random_year_of_claims_settles_like_settle_chain_person_by_person() -> None:
-    claims = random_claims(seed=7, persons=150)
-    result = settle_table(cases_to_table(claims), builtin_registry())
-    expected = _reference(claims)
-    for row, want in expected.items():
-        for name in AMOUNT_FIELDS:
-            assert getattr(result, name)[row] == to_fen(getattr(want, name)), (row, name)
-        assert result.eligible[row] == want.eligible
-        assert result.reason[row] == want.ineligible_reason
-    assert result.capped.any()
-    assert result.fallback_rows == 0
+def _first_differences(got: BatchResult, want: BatchResult, claims: RandomClaims) -> list[str]:
+    out = []
+    for name in got.differences(want):
+        a, b = getattr(got, name), getattr(want, name)
+        for row in np.flatnonzero(a != b)[:3].tolist():
+            case = claims.cases[row]
+            out.append(
+                f"row {row} {name}: batch {a[row]} scalar {b[row]} "
+                f"({case.policy.id} {case.date} {case.med_type} {claims.persons[row]})"
+            )
+    return out
+
+
+@pytest.mark.parametrize("seed", PROPERTY_SEEDS)
+def test_100000_random_claims_settle_to_the_fen_exactly_like_the_scalar_engine(seed: int) -> None:
+    claims = random_claims(seed, PROPERTY_PERSONS)
+    assert claims.table.num_rows >= 100_000 // len(PROPERTY_SEEDS)
+    got = settle_table(claims.table, builtin_registry())
+    want = _reference(claims)
+    assert _first_differences(got, want, claims) == []
+    assert got.differences(want) == {}
+    assert got.fallback_rows == 0
+    # the draw reaches every feature
+    assert set(got.reason.tolist()) == set(REASONS)
+    assert got.capped.sum() > 500
+    assert (got.hifmi_pay > 0).sum() > 50
+    assert (got.acct_pay > 0).sum() > 500
+    assert (got.preselfpay_amt > 0).sum() > 500
+    assert (got.overlmt_selfpay > 0).sum() > 500
+    assert (got.act_pay_dedc > 0).sum() > 500
+
+
+def test_the_random_rows_are_what_parse_case_makes_of_them() -> None:
+    claims = random_claims(5, 400)
+    raw = table_to_cases(claims.table)
+    for row, case in enumerate(raw):
+        assert case["person_id"] == claims.persons[row]
+        del case["person_id"]
+        assert parse_case(case) == claims.cases[row], row
 
 
 def _inpatient(person: str, when: str, amount: str) -> dict[str, Any]:

@@ -28,7 +28,7 @@ AMOUNT_FIELDS = (
     "psn_cash_pay",
 )
 # The engine's explanation line when a cap cut the pooled fund's payment (engine._apply_caps).
-_CAP_MARK = "统筹基金本次最多支付"
+CAP_MARK = "统筹基金本次最多支付"
 
 
 @dataclass
@@ -74,7 +74,7 @@ class BatchResult:
             getattr(self, name)[row] = to_fen(getattr(result, name))
         self.eligible[row] = result.eligible
         self.reason[row] = result.ineligible_reason
-        self.capped[row] = any(_CAP_MARK in line for line in result.explanation)
+        self.capped[row] = any(CAP_MARK in line for line in result.explanation)
 
     def differences(self, other: BatchResult) -> dict[str, int]:
         """How many rows differ, per field (empty: identical)."""
@@ -89,4 +89,4 @@ class BatchResult:
         return out
 
 
-__all__ = ["AMOUNT_FIELDS", "BatchResult"]
+__all__ = ["AMOUNT_FIELDS", "CAP_MARK", "BatchResult"]
