@@ -118,6 +118,7 @@ def test_the_json_has_exactly_the_documented_shape(nmg: Path) -> None:
     assert isinstance(base, dict)
     assert base["claims"] == pq.read_metadata(nmg).num_rows
     assert 0 < base["persons"] <= 300
+    assert list(base)[:3] == ["claims", "persons", "totals"]
     assert list(base["totals"]) == AMOUNT_KEYS
     for value in base["totals"].values():
         whole, cents = value.split(".")
@@ -227,6 +228,10 @@ def test_the_terminal_report_and_the_html_report(tmp_path: Path, nmg: Path) -> N
         ),
         (["--claims", "CLAIMS", "--policy", "nmg-employee", "--reform", "RESIDENT"], "无法比较"),
         (["--claims", "ROW", "--policy", "nmg-employee"], "第 2 行 encounter.items[0].amount"),
+        (
+            ["--claims", "CLAIMS", "--policy", "nmg-employee", "--reform", "LATE.yaml"],
+            "--reform：改革方案 nmg-level3-deductible-600 无法结算第 1 行 date：",
+        ),
     ],
 )
 def test_bad_input_names_the_field_and_exits_without_a_traceback(
@@ -237,6 +242,8 @@ def test_bad_input_names_the_field_and_exits_without_a_traceback(
         "values: {2024-01-01: 250000}", "values: {2024-01-01: -5}"
     )
     (tmp_path / "BAD.yaml").write_text(bad, encoding="utf-8")
+    late = REFORM.read_text(encoding="utf-8").replace("2024-01-01", "2026-01-01")
+    (tmp_path / "LATE.yaml").write_text(late, encoding="utf-8")
     cases = [json.dumps(c) for c in read_claims_as_cases(nmg)[:3]]
     cases[1] = cases[1].replace('"amount": "', '"amount": "-', 1)
     (tmp_path / "ROW.jsonl").write_text("\n".join(cases) + "\n", encoding="utf-8")
@@ -245,6 +252,7 @@ def test_bad_input_names_the_field_and_exits_without_a_traceback(
         "CLAIMS": str(nmg),
         "CLAIMS.csv": str(tmp_path / "CLAIMS.csv"),
         "BAD.yaml": str(tmp_path / "BAD.yaml"),
+        "LATE.yaml": str(tmp_path / "LATE.yaml"),
         "RESIDENT": str(resident),
         "ROW": str(tmp_path / "ROW.jsonl"),
         "missing.parquet": str(tmp_path / "missing.parquet"),

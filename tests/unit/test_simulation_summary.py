@@ -6,7 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pytest
 
+from yibao.batch.claims import ClaimError, cases_to_table, table_to_cases
 from yibao.rules.policy_loader import load_policy_file
 from yibao.rules.registry import builtin_registry
 from yibao.simulation.compare import compare, decile_rows, nearest_rank
@@ -74,6 +76,24 @@ def test_person_chunks_never_split_a_person_even_when_rows_are_mixed() -> None:
     for chunk in chunks:
         order = chunk.column("row").to_pylist()
         assert order == sorted(order)
+
+
+def test_an_error_names_the_row_of_the_input_not_of_the_partition() -> None:
+    reg = builtin_registry()
+    table = synth_claims(
+        [reg.policies["nmg-employee"], reg.policies["taiyuan-resident"]], 2025, 300, 5
+    )
+    cases = table_to_cases(table)
+    policies = [c["policy"] for c in cases]
+    bad = len(policies) - 3  # a resident row near the end, after every employee row
+    assert policies[bad] == "taiyuan-resident"
+    assert "nmg-employee" in policies[:bad]
+    cases[bad]["person"]["group"] = "retired"  # not a group of a resident scheme
+    broken = cases_to_table(cases)
+    with pytest.raises(ClaimError) as caught:
+        run_local(broken, reg, None, policy="taiyuan-resident", rows_per_chunk=40)
+    assert caught.value.row == bad + 1
+    assert caught.value.field == "person.group"
 
 
 def test_group_sums_are_exact_integers() -> None:

@@ -61,7 +61,7 @@ def _run(claims: Path, policy: str, reform: Policy | None, show_progress: bool) 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from yibao.batch.claims import ClaimError
-    from yibao.simulation.run import run_local
+    from yibao.simulation.run import ReformError, run_local
 
     registry = default_registry()
     try:
@@ -77,6 +77,8 @@ def _run(claims: Path, policy: str, reform: Policy | None, show_progress: bool) 
             return run_local(claims, registry, reform, policy=policy, progress=advance)
     except ClaimError as exc:
         raise _fail(f"--claims：{exc}", code=1) from None
+    except ReformError as exc:
+        raise _fail(f"--reform：{exc}", code=1) from None
     except (OSError, ValueError) as exc:
         raise _fail(f"--claims：无法读取 {claims}：{exc}", code=1) from None
 

@@ -78,10 +78,10 @@ def _decile(row: DecileRow) -> dict[str, Any]:
 
 def summary_json(s: Summary, skipped: int, deciles: list[DecileRow]) -> dict[str, Any]:
     return {
-        "policy": s.policy,
         "claims": s.claims,
         "persons": s.persons,
         "totals": {a: yuan(s.totals[a]) for a in AMOUNTS},
+        "policy": s.policy,
         "skipped_claims": skipped,
         "fallback_rows": s.fallback_rows,
         "by_hospital_level": {k: _breakdown(v) for k, v in s.by_level.items()},

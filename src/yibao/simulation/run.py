@@ -19,16 +19,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from yibao.batch.claims import read_claims
+from yibao.batch.claims import ClaimError, read_claims
 from yibao.batch.engine import prepare_claims, settle_prepared
 from yibao.rules.policy import Policy
 from yibao.rules.registry import PolicyRegistry
 from yibao.simulation.summary import PersonTotals, RowKeys, Summary, summarize
 
-CHUNK_ROWS = 250_000  # claims per partition of the local run (whole persons)
+CHUNK_ROWS = 250_000
+Rows = npt.NDArray[np.int64]  # claims per partition of the local run (whole persons)
 
 
 @dataclass
@@ -67,13 +69,40 @@ class PartitionOutcome:
         )
 
 
+class ReformError(ValueError):
+    """The reform cannot settle a claim the baseline settles (e.g. a group or a date it does
+    not cover); carries the claim's error."""
+
+    def __init__(self, reform: str, error: ClaimError) -> None:
+        self.reform = reform
+        self.error = error
+        super().__init__(f"改革方案 {reform} 无法结算{error}")
+
+
+def _policy_rows(table: pa.Table, policy: str) -> Rows | None:
+    """The positions of ``policy``'s rows, or None when every row is of it."""
+    keep = pc.equal(table.column("policy"), pa.scalar(policy, pa.string()))
+    if (pc.sum(keep).as_py() or 0) == table.num_rows:
+        return None
+    return np.flatnonzero(keep.to_numpy(zero_copy_only=False)).astype(np.int64)
+
+
 def select_policy(table: pa.Table, policy: str) -> tuple[pa.Table, int]:
     """The rows of ``policy`` and how many rows of other policies were left out."""
-    keep = pc.equal(table.column("policy"), pa.scalar(policy, pa.string()))
-    kept = pc.sum(keep).as_py() or 0
-    if kept == table.num_rows:  # the usual case: no copy of the table
+    rows = _policy_rows(table, policy)
+    if rows is None:  # the usual case: no copy of the table
         return table, 0
-    return table.filter(keep), table.num_rows - kept
+    return table.take(pa.array(rows)), table.num_rows - len(rows)
+
+
+def _renumbered(error: ClaimError, *maps: Rows | None) -> ClaimError:
+    """The error with its row counted in the input: each map sends a row of a selection to
+    its position in what it was selected from (None: the same position)."""
+    row = error.row - 1
+    for positions in maps:
+        if positions is not None and 0 <= row < len(positions):
+            row = int(positions[row])
+    return ClaimError(row + 1, error.field, error.message)
 
 
 def run_partition(
@@ -82,40 +111,61 @@ def run_partition(
     reform: Policy | None,
     *,
     policy: str,
+    rows: Rows | None = None,
 ) -> PartitionOutcome:
     """Settle one partition (a claim table, or a file or directory to read) under the baseline
-    ``policy`` and, with ``reform``, under the reform; every person must be whole in it."""
+    ``policy`` and, with ``reform``, under the reform; every person must be whole in it.
+    ``rows``: where this partition's rows sit in the input, so that an error names the input's
+    row (None: the partition is the input)."""
     table = source if isinstance(source, pa.Table) else read_claims(source)
-    claims, skipped = select_policy(table, policy)
-    prepared = prepare_claims(claims)  # the columns are read once for both settlements
-    base_result = settle_prepared(prepared, registry)
+    kept = _policy_rows(table, policy)
+    claims = table if kept is None else table.take(pa.array(kept))
+    skipped = 0 if kept is None else table.num_rows - len(kept)
+    try:
+        prepared = prepare_claims(claims)  # the columns are read once for both settlements
+        base_result = settle_prepared(prepared, registry)
+    except ClaimError as exc:
+        raise _renumbered(exc, kept, rows) from None
     keys = RowKeys.of(prepared.table)
     base, base_people = summarize(keys, base_result, policy)
     if reform is None:
         return PartitionOutcome(base, None, base_people, None, skipped)
-    reform_result = settle_prepared(prepared, registry, replace={policy: reform})
+    try:
+        reform_result = settle_prepared(prepared, registry, replace={policy: reform})
+    except ClaimError as exc:
+        raise ReformError(reform.id, _renumbered(exc, kept, rows)) from None
     ref, ref_people = summarize(keys, reform_result, reform.id)
     return PartitionOutcome(base, ref, base_people, ref_people, skipped)
 
 
-def person_chunks(table: pa.Table, rows_per_chunk: int = CHUNK_ROWS) -> Iterator[pa.Table]:
+def person_pieces(
+    table: pa.Table, rows_per_chunk: int = CHUNK_ROWS
+) -> Iterator[tuple[pa.Table, Rows | None]]:
     """The table cut into pieces of about ``rows_per_chunk`` rows, each holding whole persons
-    (rows keep their order within a piece)."""
+    (rows keep their order within a piece), with the positions of each piece's rows in the
+    table (None: the piece is the whole table)."""
     n = table.num_rows
     parts = max(1, -(-n // rows_per_chunk))
     if parts == 1:
-        yield table
+        yield table, None
         return
     encoded = pc.dictionary_encode(table.column("person_id")).combine_chunks()
     person = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     chunk = person * parts // len(encoded.dictionary)
+    order = np.arange(n, dtype=np.int64)
     if np.any(chunk[1:] < chunk[:-1]):  # persons are not grouped: gather each chunk's rows
-        order = np.argsort(chunk, kind="stable")
+        order = np.argsort(chunk, kind="stable").astype(np.int64)
         table, chunk = table.take(pa.array(order)), chunk[order]
     bounds = np.searchsorted(chunk, np.arange(parts + 1))
     for a, b in itertools.pairwise(bounds):
         if b > a:
-            yield table.slice(int(a), int(b - a))
+            yield table.slice(int(a), int(b - a)), order[a:b]
+
+
+def person_chunks(table: pa.Table, rows_per_chunk: int = CHUNK_ROWS) -> Iterator[pa.Table]:
+    """:func:`person_pieces` without the positions."""
+    for piece, _ in person_pieces(table, rows_per_chunk):
+        yield piece
 
 
 Progress = Callable[[int, int], None]  # (claims done, claims in all)
@@ -133,19 +183,28 @@ def run_local(
     """The whole simulation on this machine: the input cut into partitions of whole persons,
     each run by :func:`run_partition`, the outcomes merged."""
     table = source if isinstance(source, pa.Table) else read_claims(source)
-    claims, skipped = select_policy(table, policy)
+    kept = _policy_rows(table, policy)
+    claims = table if kept is None else table.take(pa.array(kept))
     outcomes = []
     done = 0
-    for piece in person_chunks(claims, rows_per_chunk):
-        outcomes.append(run_partition(piece, registry, reform, policy=policy))
+    for piece, positions in person_pieces(claims, rows_per_chunk):
+        # where the piece's rows sit in the input
+        where = kept if positions is None else (positions if kept is None else kept[positions])
+        outcomes.append(run_partition(piece, registry, reform, policy=policy, rows=where))
         done += piece.num_rows
         if progress is not None:
             progress(done, claims.num_rows)
-    if not outcomes:
-        outcomes.append(run_partition(claims, registry, reform, policy=policy))
     merged = PartitionOutcome.merge(outcomes)
-    merged.skipped_claims = skipped
+    merged.skipped_claims = 0 if kept is None else table.num_rows - len(kept)
     return merged
 
 
-__all__ = ["PartitionOutcome", "person_chunks", "run_local", "run_partition", "select_policy"]
+__all__ = [
+    "PartitionOutcome",
+    "ReformError",
+    "person_chunks",
+    "person_pieces",
+    "run_local",
+    "run_partition",
+    "select_policy",
+]
