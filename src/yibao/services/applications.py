@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yibao.domain.shown import shown
+from yibao.domain.text import N_
 from yibao.persistence.base import utcnow
 from yibao.persistence.tables import (
     Application,
@@ -34,20 +35,20 @@ from yibao.services import bank_accounts, clock, materials
 from yibao.services.errors import Conflict, InvalidInput, NotFound
 
 KIND_LABELS = {
-    "claim": "手工报销",
-    "cross_region_filing": "异地就医备案",
-    "chronic_disease": "慢特病认定",
-    "first_visit_hospital": "首诊医院选择/变更",
-    "card_loss": "挂失/解挂",
+    "claim": N_("手工报销"),
+    "cross_region_filing": N_("异地就医备案"),
+    "chronic_disease": N_("慢特病认定"),
+    "first_visit_hospital": N_("首诊医院选择/变更"),
+    "card_loss": N_("挂失/解挂"),
 }
 STATUS_LABELS = {
-    "submitted": "已提交",
-    "reviewing": "审核中",
-    "returned": "退回补充材料",
-    "approved": "已通过",
-    "rejected": "未通过",
-    "paid": "已支付",
-    "reversed": "已撤销",
+    "submitted": N_("已提交"),
+    "reviewing": N_("审核中"),
+    "returned": N_("退回补充材料"),
+    "approved": N_("已通过"),
+    "rejected": N_("未通过"),
+    "paid": N_("已支付"),
+    "reversed": N_("已撤销"),
 }
 OPEN_STATUSES = ("submitted", "reviewing", "returned")
 # Moves the reviewing side may make; the person's only move is resubmit (returned → submitted).

@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from yibao.domain.money import fmt, from_fen, to_fen
+from yibao.domain.text import N_
 from yibao.persistence.tables import (
     Application,
     ClaimInvoice,
@@ -46,11 +47,11 @@ from yibao.services.errors import Conflict, InvalidInput, NotFound
 
 MED_TYPE_OF_CLAIM = {"outpatient": "11", "inpatient": "21", "chronic_outpatient": "14"}
 RETURN_TEMPLATES = (
-    "发票不清晰或不完整，请重新上传",
-    "缺少费用明细清单",
-    "缺少病历、诊断证明或出院小结",
-    "银行卡信息有误，请核对后重新提交",
-    "其他（见说明）",
+    N_("发票不清晰或不完整，请重新上传"),
+    N_("缺少费用明细清单"),
+    N_("缺少病历、诊断证明或出院小结"),
+    N_("银行卡信息有误，请核对后重新提交"),
+    N_("其他（见说明）"),
 )
 REVIEWABLE = ("submitted", "reviewing")
 

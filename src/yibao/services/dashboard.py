@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from yibao.domain.text import N_, Text
 from yibao.persistence.tables import (
     Application,
     ApplicationEvent,
@@ -118,7 +119,7 @@ def by_med_type(session: Session, scope: Scope) -> list[Row]:
 
 @dataclass(frozen=True, slots=True)
 class Bucket:
-    label: str
+    label: Text  # "100–500 元": translated then filled where it is shown
     count: int
 
 
@@ -137,9 +138,11 @@ def out_of_pocket(session: Session, scope: Scope) -> list[Bucket]:
         .group_by(bucket)
     )
     counts: dict[int, int] = {int(k): int(n) for k, n in session.execute(stmt)}
-    labels = ["0 元"]
-    labels += [f"{a}–{b} 元" for a, b in itertools.pairwise(OOP_BOUNDS_YUAN)]
-    labels.append(f"{OOP_BOUNDS_YUAN[-1]} 元以上")
+    labels = [Text(N_("{amount} 元"), amount=0)]
+    labels += [
+        Text(N_("{low}–{high} 元"), low=a, high=b) for a, b in itertools.pairwise(OOP_BOUNDS_YUAN)
+    ]
+    labels.append(Text(N_("{amount} 元以上"), amount=OOP_BOUNDS_YUAN[-1]))
     return [Bucket(label, int(counts.get(i, 0))) for i, label in enumerate(labels)]
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from yibao.domain.text import N_
+
 
 @dataclass(frozen=True, slots=True)
 class Material:
@@ -19,30 +21,39 @@ class Material:
     required: bool = True
 
 
-INVOICE = Material("invoice", "医疗费用发票或收据原件（盖章）", "000、001、002、003")
-FEE_LIST = Material("fee_list", "费用明细清单（列明药品、检查项目，盖章）", "000、001、002、003")
-DIAGNOSIS = Material("diagnosis", "诊断证明或病历记录", "001、002、003")
-DISCHARGE = Material("discharge", "出院记录或出院小结（盖章）", "000、002")
+INVOICE = Material("invoice", N_("医疗费用发票或收据原件（盖章）"), "000、001、002、003")
+FEE_LIST = Material(
+    "fee_list", N_("费用明细清单（列明药品、检查项目，盖章）"), "000、001、002、003"
+)
+DIAGNOSIS = Material("diagnosis", N_("诊断证明或病历记录"), "001、002、003")
+DISCHARGE = Material("discharge", N_("出院记录或出院小结（盖章）"), "000、002")
 CONSENT = Material(
     "consent",
-    "使用目录以外药品及特殊诊疗项目的志愿书复印件（如有）",
+    N_("使用目录以外药品及特殊诊疗项目的志愿书复印件（如有）"),
     "000",
     required=False,
 )
-TESTS = Material("tests", "检查、检验结果报告单", "001", required=False)
-PRESCRIPTION = Material("prescription", "处方或电脑打印的门诊费用明细", "001")
+TESTS = Material("tests", N_("检查、检验结果报告单"), "001", required=False)
+PRESCRIPTION = Material("prescription", N_("处方或电脑打印的门诊费用明细"), "001")
 ID_CARD = Material(
-    "id_card", "身份证或社会保障卡（填写申请时已核验本人身份）", "001、003", upload=False
+    "id_card", N_("身份证或社会保障卡（填写申请时已核验本人身份）"), "001、003", upload=False
 )
-BANK = Material("bank_account", "本人银行卡信息（用于打款，在表单中填写）", "002", upload=False)
-REFERRAL_FORM = Material("referral_form", "转诊审批表", "001")
-RESIDENCE = Material("residence", "异地居住证明（居住证、工作证明等）", "declared")
-INPATIENT_RECORD = Material("inpatient_record", "住院病历（应包括全部阳性指标检查）", "001")
+BANK = Material("bank_account", N_("本人银行卡信息（用于打款，在表单中填写）"), "002", upload=False)
+REFERRAL_FORM = Material("referral_form", N_("转诊审批表"), "001")
+RESIDENCE = Material("residence", N_("异地居住证明（居住证、工作证明等）"), "declared")
+INPATIENT_RECORD = Material("inpatient_record", N_("住院病历（应包括全部阳性指标检查）"), "001")
+
+ALL = (
+    INVOICE, FEE_LIST, DIAGNOSIS, DISCHARGE, CONSENT, TESTS, PRESCRIPTION, ID_CARD, BANK,
+    REFERRAL_FORM, RESIDENCE, INPATIENT_RECORD,
+)  # fmt: skip
+# a material's key (as stored with an uploaded file) -> its label
+LABELS = {m.key: m.label for m in ALL}
 
 CLAIM_TYPES = {
-    "outpatient": "门诊费用",
-    "inpatient": "住院费用",
-    "chronic_outpatient": "门诊慢特病费用",
+    "outpatient": N_("门诊费用"),
+    "inpatient": N_("住院费用"),
+    "chronic_outpatient": N_("门诊慢特病费用"),
 }
 
 CLAIM_MATERIALS: dict[str, tuple[Material, ...]] = {

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from yibao.domain.money import to_fen
+from yibao.domain.text import N_, Gettext, Joined, Text
 from yibao.persistence.tables import (
     Application,
     FeeLine,
@@ -70,79 +71,114 @@ class ClaimFacts:
     restricted: tuple[RestrictedItem, ...] = field(default=())
 
 
-Rule = Callable[[ClaimFacts, Mapping[str, Any]], str | None]
+Rule = Callable[[ClaimFacts, Mapping[str, Any]], Text | None]
 
 
-def dup_invoice(f: ClaimFacts, p: Mapping[str, Any]) -> str | None:
+def dup_invoice(f: ClaimFacts, p: Mapping[str, Any]) -> Text | None:
     found = []
     if f.other_claims_same_invoice:
-        found.append(f"另有 {f.other_claims_same_invoice} 件报销申请")
+        found.append(Text(N_("另有 {count} 件报销申请"), count=f.other_claims_same_invoice))
     for setl_id, on in f.settled_directly:
-        found.append(f"已于 {on} 在{f.institution_name}直接结算（结算号 {setl_id}，未撤销）")
-    return f"发票 {f.invoice_no} {'；'.join(found)}" if found else None
+        found.append(
+            Text(
+                N_("已于 {date} 在{institution}直接结算（结算号 {setl_id}，未撤销）"),
+                date=on,
+                institution=f.institution_name,
+                setl_id=setl_id,
+            )
+        )
+    if not found:
+        return None
+    return Text(N_("发票 {invoice} {found}"), invoice=f.invoice_no, found=Joined(N_("；"), found))
 
 
-def not_enrolled(f: ClaimFacts, p: Mapping[str, Any]) -> str | None:
-    return None if f.enrolled else f"{f.visit_date} 不在参保期内"
+def not_enrolled(f: ClaimFacts, p: Mapping[str, Any]) -> Text | None:
+    return None if f.enrolled else Text(N_("{date} 不在参保期内"), date=f.visit_date)
 
 
-def after_death(f: ClaimFacts, p: Mapping[str, Any]) -> str | None:
+def after_death(f: ClaimFacts, p: Mapping[str, Any]) -> Text | None:
     if f.death_date is not None and f.visit_date > f.death_date:
-        return f"就诊日期 {f.visit_date} 晚于死亡日期 {f.death_date}"
+        return Text(
+            N_("就诊日期 {visit_date} 晚于死亡日期 {death_date}"),
+            visit_date=f.visit_date,
+            death_date=f.death_date,
+        )
     return None
 
 
-def excluded_cause(f: ClaimFacts, p: Mapping[str, Any]) -> str | None:
+def excluded_cause(f: ClaimFacts, p: Mapping[str, Any]) -> Text | None:
     text = " ".join((f.institution_name, *f.item_names))
     hits = [k for k in p.get("keywords", ()) if k in text]
-    return f"涉及不予支付的情形：{'、'.join(hits)}" if hits else None
+    if not hits:
+        return None
+    return Text(N_("涉及不予支付的情形：{keywords}"), keywords=Joined(N_("、"), hits))
 
 
-def past_deadline(f: ClaimFacts, p: Mapping[str, Any]) -> str | None:
+def past_deadline(f: ClaimFacts, p: Mapping[str, Any]) -> Text | None:
     months = f.deadline_months if f.deadline_months is not None else p.get("default_months")
     if months is None:
         return None
     last = application_forms.add_months(f.visit_date, int(months))
     if f.submitted_on > last:
-        return f"费用发生后 {months} 个月内应申请（截止 {last}），{f.submitted_on} 才提交"
+        return Text(
+            N_("费用发生后 {months} 个月内应申请（截止 {last}），{submitted} 才提交"),
+            months=months,
+            last=last,
+            submitted=f.submitted_on,
+        )
     return None
 
 
-def readmission(f: ClaimFacts, p: Mapping[str, Any]) -> str | None:
+def readmission(f: ClaimFacts, p: Mapping[str, Any]) -> Text | None:
     if f.claim_type != "inpatient":
         return None
     days = int(p.get("days", 15))
     for when, where in f.other_inpatient:
         if where == f.institution_name and 0 < (f.visit_date - when).days <= days:
-            return f"{days} 天内在{where}再次住院（上次 {when}）"
+            return Text(
+                N_("{days} 天内在{institution}再次住院（上次 {last}）"),
+                days=days,
+                institution=where,
+                last=when,
+            )
     return None
 
 
-def sex_age_limit(f: ClaimFacts, p: Mapping[str, Any]) -> str | None:
+def sex_age_limit(f: ClaimFacts, p: Mapping[str, Any]) -> Text | None:
     out = []
     for item in f.restricted:
         if item.sex_limit and item.sex_limit != f.sex:
-            out.append(f"{item.name}限{'男' if item.sex_limit == 'male' else '女'}性")
+            only = N_("{item}限男性") if item.sex_limit == "male" else N_("{item}限女性")
+            out.append(Text(only, item=item.name))
         if item.min_age is not None and f.age < item.min_age:
-            out.append(f"{item.name}限 {item.min_age} 岁以上")
+            out.append(Text(N_("{item}限 {age} 岁以上"), item=item.name, age=item.min_age))
         if item.max_age is not None and f.age > item.max_age:
-            out.append(f"{item.name}限 {item.max_age} 岁以下")
-    return f"与参保人（{f.age} 岁）不符：{'；'.join(out)}" if out else None
+            out.append(Text(N_("{item}限 {age} 岁以下"), item=item.name, age=item.max_age))
+    if not out:
+        return None
+    return Text(N_("与参保人（{age} 岁）不符：{limits}"), age=f.age, limits=Joined(N_("；"), out))
 
 
-def amounts_mismatch(f: ClaimFacts, p: Mapping[str, Any]) -> str | None:
+def amounts_mismatch(f: ClaimFacts, p: Mapping[str, Any]) -> Text | None:
     if abs(f.items_total_fen - f.medfee_fen) > int(p.get("tolerance_fen", 0)):
-        return (
-            f"明细合计 {Decimal(f.items_total_fen) / 100:.2f} 元，"
-            f"医疗费总额 {Decimal(f.medfee_fen) / 100:.2f} 元"
+        return Text(
+            N_("明细合计 {items} 元，医疗费总额 {medfee} 元"),
+            items=f"{Decimal(f.items_total_fen) / 100:.2f}",
+            medfee=f"{Decimal(f.medfee_fen) / 100:.2f}",
         )
     return None
 
 
-def two_places(f: ClaimFacts, p: Mapping[str, Any]) -> str | None:
+def two_places(f: ClaimFacts, p: Mapping[str, Any]) -> Text | None:
     for begin, end, where in f.other_visits:
         if where != f.institution_name and begin <= f.visit_date <= end:
-            return f"{f.visit_date} 同时在{where}就诊（{begin} 至 {end}）"
+            return Text(
+                N_("{date} 同时在{institution}就诊（{begin} 至 {end}）"),
+                date=f.visit_date,
+                institution=where,
+                begin=begin,
+                end=end,
+            )
     return None
 
 
@@ -157,6 +193,41 @@ RULES: dict[str, Rule] = {
     "AMOUNTS_MISMATCH": amounts_mismatch,
     "TWO_PLACES": two_places,
 }
+# The rules' labels as shipped in audit-rules.json, for `make messages` (a label edited in
+# the data shows in Chinese until the catalog has it).
+LABELS_FOR_CATALOG = (
+    N_("同一张发票重复报销，或已在医院直接结算"),
+    N_("就诊日未参保或参保已中止"),
+    N_("就诊日期在死亡日期之后"),
+    N_("费用属于不予支付的情形"),
+    N_("超过手工报销申请时限"),
+    N_("同一医院短期内再次住院"),
+    N_("项目限定性别或年龄，与参保人不符"),
+    N_("费用明细合计与医疗费总额不符"),
+    N_("同一时间在两家医疗机构就诊"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A rule that fired: its code, its label (from the data) and what it found. ``str()``
+    is the Chinese line ``"CODE 说明：详情"``; a page shows ``render(gettext)``."""
+
+    code: str
+    label: str
+    detail: Text
+
+    def render(self, gettext: Gettext = str) -> str:
+        line = Text(
+            N_("{code} {label}：{detail}"),
+            code=self.code,
+            label=Text(self.label),
+            detail=self.detail,
+        )
+        return line.render(gettext)
+
+    def __str__(self) -> str:
+        return self.render()
 
 
 @functools.cache
@@ -169,8 +240,8 @@ def rule_table() -> dict[str, dict[str, Any]]:
     return table
 
 
-def run(f: ClaimFacts, table: Mapping[str, Mapping[str, Any]] | None = None) -> list[str]:
-    """``["CODE 说明：详情", ...]`` for every enabled rule that fires."""
+def run(f: ClaimFacts, table: Mapping[str, Mapping[str, Any]] | None = None) -> list[Flag]:
+    """A :class:`Flag` for every enabled rule that fires."""
     table = table or rule_table()
     flags = []
     for code, rule in RULES.items():
@@ -179,7 +250,7 @@ def run(f: ClaimFacts, table: Mapping[str, Mapping[str, Any]] | None = None) -> 
             continue
         message = rule(f, spec.get("params", {}))
         if message:
-            flags.append(f"{code} {spec['label']}：{message}")
+            flags.append(Flag(code, str(spec["label"]), message))
     return flags
 
 
@@ -274,7 +345,7 @@ def facts_of(session: Session, app: Application, person: Person) -> ClaimFacts:
     )
 
 
-def flags_for(session: Session, app: Application, person: Person) -> list[str]:
+def flags_for(session: Session, app: Application, person: Person) -> list[Flag]:
     return run(facts_of(session, app, person))
 
 
@@ -351,7 +422,7 @@ def settlement_facts(session: Session, setl: SettlementRecord) -> ClaimFacts:
 CLAIM_ONLY = ("PAST_DEADLINE",)
 
 
-def settlement_flags(session: Session, setl: SettlementRecord) -> list[str]:
+def settlement_flags(session: Session, setl: SettlementRecord) -> list[Flag]:
     table = {
         code: ({**spec, "enabled": False} if code in CLAIM_ONLY else spec)
         for code, spec in rule_table().items()
@@ -361,7 +432,7 @@ def settlement_flags(session: Session, setl: SettlementRecord) -> list[str]:
 
 def recent_settlement_flags(
     session: Session, regions: tuple[str, ...], limit: int = 200
-) -> list[tuple[SettlementRecord, str, list[str]]]:
+) -> list[tuple[SettlementRecord, str, list[Flag]]]:
     """The latest direct settlements (not claims, not reversals) that raise a flag."""
     rows = session.execute(
         select(SettlementRecord, Person.region, Person.name)

@@ -85,7 +85,7 @@ def test_fund_spending_sums_by_month_level_policy_and_medical_type_net_of_revers
             ("nmg-employee", 1_070_000)
         ]
         assert {r.key: r.count for r in dashboard.by_med_type(s, YEAR)} == {"11": 2, "21": 1}
-        oop = {b.label: b.count for b in dashboard.out_of_pocket(s, YEAR)}
+        oop = {str(b.label): b.count for b in dashboard.out_of_pocket(s, YEAR)}
         assert oop["0–100 元"] == 1
         assert oop["500–1000 元"] == 1
         assert oop["1000–5000 元"] == 1

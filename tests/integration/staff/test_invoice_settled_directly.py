@@ -142,7 +142,7 @@ def _reviewer(session: Session, name: str) -> claim_review.Reviewer:
 def _dup_flags(session: Session, person: Person, **claim: Any) -> list[str]:
     app = submit_claim(session, session.get(Person, person.id), **claim)
     flags = smart_audit.flags_for(session, app, session.get(Person, person.id))
-    return [f for f in flags if f.startswith("DUP_INVOICE ")]
+    return [str(f) for f in flags if f.code == "DUP_INVOICE"]
 
 
 # name: (what the hospital did: "settle" | "reverse" | "resettle" with the invono sent,
@@ -258,7 +258,7 @@ def test_a_direct_settlement_whose_invoice_a_claim_names_is_flagged(
     counter.settle("FP-LATER-2")
     with session_factory() as s:
         flagged = {
-            setl.invono: [f for f in flags if f.startswith("DUP_INVOICE ")]
+            setl.invono: [str(f) for f in flags if f.code == "DUP_INVOICE"]
             for setl, _name, flags in smart_audit.recent_settlement_flags(s, ())
         }
     assert flagged.get("FP-LATER-1")

@@ -22,7 +22,7 @@ TODAY = date(2026, 6, 1)
 def test_the_difference_between_two_versions_reads_as_plain_chinese() -> None:
     policy = parse_policy(policy_upload_text("2031-01-01", 300000), "x.yaml")
     changes = diff(policy, date(2024, 1, 1), date(2031, 1, 1))
-    assert [c.sentence for c in changes] == [
+    assert [str(c.sentence) for c in changes] == [
         "统筹基金年度最高支付限额（住院与门诊慢特病合计）：250,000 元 → 300,000 元"
     ]
     assert diff(policy, date(2031, 1, 1), date(2031, 1, 1)) == []

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
+from yibao.domain.text import N_, shown_in
 from yibao.persistence.db import unit_of_work
 from yibao.rules.policy_diff import plain_value
 from yibao.services import staff, staff_sessions
@@ -39,7 +40,9 @@ templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
     gettext=i18n.gettext, ngettext=i18n.ngettext, pgettext=i18n.pgettext, newstyle=True
 )
-N_ = str  # marks a label for `make messages`; it is translated where it is shown
+# a Text (a sentence with values, from the services or the rules) translated then filled;
+# anything else as it is
+templates.env.filters["tr"] = lambda value: shown_in(value, i18n.gettext)
 ROLE_NAMES_FOR_CATALOG = (N_("审核员"), N_("支付"), N_("管理员"))
 
 
@@ -151,6 +154,15 @@ class StaffAction(_Guard):
         return ctx
 
 
+def use_page_lang(request: Request) -> str:
+    """Translate this request's words into the page language (the /lang cookie) from here
+    on: for a route that translates in Python before :func:`render` (or without it, a CSV).
+    Called in the route itself: a dependency runs in another thread's context."""
+    lang = lang_of(request)
+    i18n.set_lang(lang)
+    return lang
+
+
 def render(
     request: Request,
     template: str,
@@ -158,8 +170,7 @@ def render(
     status_code: int = 200,
     **values: Any,
 ) -> HTMLResponse:
-    lang = lang_of(request)
-    i18n.set_lang(lang)
+    lang = use_page_lang(request)
     page = {
         "staff": ctx,
         "lang": lang,

@@ -10,7 +10,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from yibao.domain.money import from_fen
 from yibao.persistence.tables import ApplicationFile
-from yibao.services import applications, bank_accounts, claim_review, persons, smart_audit
+from yibao.services import (
+    applications,
+    bank_accounts,
+    claim_review,
+    materials,
+    persons,
+    smart_audit,
+)
 from yibao.services.errors import NotFound, ServiceError
 from yibao.services.materials import CLAIM_TYPES
 from yibao.web.pages.staff.access import (
@@ -115,6 +122,7 @@ def _detail(
         timeline=timeline,
         reviews=reviews,
         templates=claim_review.RETURN_TEMPLATES,
+        material_labels=materials.LABELS,
         claim_types=CLAIM_TYPES,
         status_labels=applications.STATUS_LABELS,
         yuan=lambda fen: f"{from_fen(fen):,}",

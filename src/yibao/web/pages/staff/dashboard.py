@@ -15,11 +15,20 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from yibao.domain.text import N_
 from yibao.national.codes import MED_TYPE_NAMES
 from yibao.rules import default_registry
 from yibao.services import dashboard
 from yibao.services.applications import local_today
-from yibao.web.pages.staff.access import N_, StaffContext, StaffPage, now, render, transaction
+from yibao.web.pages.i18n import gettext as _
+from yibao.web.pages.staff.access import (
+    StaffContext,
+    StaffPage,
+    now,
+    render,
+    transaction,
+    use_page_lang,
+)
 
 router = APIRouter()
 AnyPage = Annotated[StaffContext, Depends(StaffPage())]
@@ -38,6 +47,14 @@ STATUS_NAMES = {
 }
 # the column headings of the sections (their titles without 按), for `make messages`
 COLUMN_NAMES_FOR_CATALOG = (N_("月"), N_("医院等级"), N_("医保政策"), N_("医疗类别"))
+# the medical types' names (yibao.national.codes.MED_TYPE_NAMES), for `make messages`
+MED_TYPE_NAMES_FOR_CATALOG = (
+    N_("普通门诊"), N_("急诊"), N_("门诊慢特病"), N_("普通住院"), N_("外伤住院"),
+    N_("转外诊治住院"), N_("急诊转住院"), N_("生育门诊"), N_("生育住院"), N_("家庭病床"),
+)  # fmt: skip
+# the CSV files' column headings (the page's own, translated the same way)
+CSV_COLUMNS = (N_("结算笔数"), N_("医疗费总额（元）"), N_("基金支付（元）"), N_("个人负担（元）"))
+OOP_CSV_COLUMNS = (N_("个人负担区间"), N_("结算笔数"))
 
 
 def _policy_name(key: str) -> str:
@@ -77,6 +94,7 @@ def _yuan(fen: int) -> str:
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard_page(request: Request, ctx: AnyPage) -> Response:
+    use_page_lang(request)
     scope, errors = _scope(request, ctx)
     tables: dict[str, list[tuple[str, dashboard.Row]]] = {}
     oop: list[dashboard.Bucket] = []
@@ -84,7 +102,7 @@ def dashboard_page(request: Request, ctx: AnyPage) -> Response:
     if not errors:
         with transaction(request) as session:
             for key, (_title, query, name) in SECTIONS.items():
-                tables[key] = [(name(r.key), r) for r in query(session, scope)]
+                tables[key] = [(_(name(r.key)), r) for r in query(session, scope)]
             oop = dashboard.out_of_pocket(session, scope)
             backlog = dashboard.backlog(session, scope, now())
     chart = {
@@ -95,7 +113,7 @@ def dashboard_page(request: Request, ctx: AnyPage) -> Response:
         }
         for key, rows in tables.items()
     }
-    chart["oop"] = {"labels": [b.label for b in oop], "count": [b.count for b in oop]}
+    chart["oop"] = {"labels": [b.label.render(_) for b in oop], "count": [b.count for b in oop]}
     return render(
         request,
         "dashboard.html",
@@ -117,6 +135,7 @@ def dashboard_page(request: Request, ctx: AnyPage) -> Response:
 
 @router.get("/dashboard.csv")
 def dashboard_csv(request: Request, ctx: AnyPage, section: str = "month") -> Response:
+    use_page_lang(request)
     scope, errors = _scope(request, ctx)
     if errors or section not in (*SECTIONS, "oop"):
         message = next(iter(errors.values()), "section 应为 month、level、policy、med_type 或 oop")
@@ -125,18 +144,16 @@ def dashboard_csv(request: Request, ctx: AnyPage, section: str = "month") -> Res
     writer = csv.writer(buf)
     with transaction(request) as session:
         if section == "oop":
-            writer.writerow(["个人负担区间", "结算笔数"])
+            writer.writerow([_(c) for c in OOP_CSV_COLUMNS])
             for b in dashboard.out_of_pocket(session, scope):
-                writer.writerow([b.label, b.count])
+                writer.writerow([b.label.render(_), b.count])
         else:
             title, query, name = SECTIONS[section]
-            writer.writerow(
-                [title, "结算笔数", "医疗费总额（元）", "基金支付（元）", "个人负担（元）"]
-            )
+            writer.writerow([_(title), *(_(c) for c in CSV_COLUMNS)])
             for r in query(session, scope):
                 writer.writerow(
                     [
-                        name(r.key),
+                        _(name(r.key)),
                         r.count,
                         _yuan(r.medfee_fen),
                         _yuan(r.fund_fen),
