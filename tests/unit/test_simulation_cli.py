@@ -111,6 +111,14 @@ def test_partitions_split_by_person_and_hold_every_claim(tmp_path: Path, nmg: Pa
     assert read_claims(out).equals(read_claims(nmg))
 
 
+def test_more_partitions_than_persons_still_writes_every_file(tmp_path: Path) -> None:
+    out = tmp_path / "parts"
+    synth(out, "--policy", "national-employee", "--partitions", "5", persons=3)
+    files = sorted(out.glob("*.parquet"))
+    assert len(files) == 5
+    assert sum(pq.read_metadata(f).num_rows for f in files) == read_claims(out).num_rows > 0
+
+
 def test_the_json_has_exactly_the_documented_shape(nmg: Path) -> None:
     data = simulate("--claims", str(nmg), "--policy", "nmg-employee")
     assert list(data) == ["baseline"]

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from yibao.domain.shown import shown
 from yibao.rules.policy import Policy
 from yibao.rules.registry import default_registry
-
-if TYPE_CHECKING:
-    import pyarrow as pa
 
 SUFFIXES = (".parquet", ".jsonl")
 
@@ -32,18 +29,6 @@ def _policies(ids: list[str]) -> list[Policy]:
             raise _fail(f"--policy：未知的医保政策 {shown(pid)}，可选：{', '.join(reg.ids())}")
         out.append(policy)
     return out
-
-
-def write_partitions(table: pa.Table, directory: Path, parts: int) -> list[Path]:
-    """``parts`` Parquet files in ``directory``, split by person (a person never spans two)."""
-    from yibao.batch.claims import write_claims
-    from yibao.simulation.synth_table import partition_paths, person_slices
-
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = partition_paths(directory, parts)
-    for path, piece in zip(paths, person_slices(table, parts), strict=True):
-        write_claims(piece, path)
-    return paths
 
 
 def synth_command(
@@ -79,24 +64,20 @@ def synth_command(
         raise _fail(f"--out：目录不存在：{out.parent}")
     chosen = _policies(policy)
     # numpy and pyarrow are imported here, not when the command line starts
-    from yibao.batch.claims import write_claims
     from yibao.simulation.synth import SynthError
-    from yibao.simulation.synth_table import synth_claims
+    from yibao.simulation.synth_table import synth_blocks
+    from yibao.simulation.synth_write import write_file, write_partitions
 
     started = time.perf_counter()
     try:
-        table = synth_claims(chosen, year, persons, seed)
+        blocks = synth_blocks(chosen, year, persons, seed)
     except SynthError as exc:
         raise _fail(f"{exc.option}：{exc.message}") from None
-    made = time.perf_counter() - started
     if partitions is not None:
-        write_partitions(table, out, partitions)
+        rows = write_partitions(blocks, out, partitions, persons)
         where = f"{out}/（{partitions} 个文件）"
     else:
-        write_claims(table, out)
+        rows = write_file(blocks, out)
         where = str(out)
-    total = time.perf_counter() - started
-    typer.echo(
-        f"已生成 {persons} 名参保人的 {table.num_rows} 条就医记录 → {where}"
-        f"（生成 {made:.1f} 秒，共 {total:.1f} 秒）",
-    )
+    seconds = time.perf_counter() - started
+    print(f"已生成 {persons} 名参保人的 {rows} 条就医记录 → {where}（{seconds:.1f} 秒）")

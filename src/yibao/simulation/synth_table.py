@@ -3,15 +3,13 @@ as one file or as a directory of files partitioned by person."""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from yibao.batch.claims import AMOUNT, CLAIM_SCHEMA
 from yibao.rules.policy import Policy, PolicyVersion
@@ -38,6 +36,7 @@ from yibao.simulation.synth import (
 )
 from yibao.simulation.synth_items import draw_items, items_array
 
+BLOCK_PERSONS = 50_000  # persons drawn together (bounds the memory of a large run)
 ID_WIDTH = 10  # person ids P0000000000 … P9999999999
 MAX_PERSONS = 10**ID_WIDTH
 
@@ -86,8 +85,9 @@ def _date_array(year: int, day: Ints) -> pa.Array:
 
 def policy_claims(
     rng: np.random.Generator, policy: Policy, year: int, persons: int, first_number: int
-) -> pa.Table:
-    """The claims of ``persons`` synthetic persons of one policy, numbered from ``first_number``."""
+) -> tuple[pa.Table, Ints]:
+    """The claims of ``persons`` synthetic persons of one policy, numbered from
+    ``first_number``, and each row's person number."""
     v = version_for_year(policy, year)
     days = 366 if date(year, 12, 31).timetuple().tm_yday == 366 else 365
     pop: Population = population(rng, v, persons)
@@ -130,45 +130,67 @@ def policy_claims(
         "therapy": strings_from_codes(enc.therapy, therapy_names),
         "items": items,
     }
-    return pa.Table.from_arrays(list(columns.values()), schema=CLAIM_SCHEMA)
+    table = pa.Table.from_arrays(list(columns.values()), schema=CLAIM_SCHEMA)
+    return table, who + first_number
 
 
-def synth_claims(policies: Sequence[Policy], year: int, persons: int, seed: int) -> pa.Table:
-    """``persons`` synthetic persons shared out evenly over ``policies`` (in the order given),
-    and every encounter of theirs in ``year``; one seeded generator draws everything."""
+@dataclass(frozen=True)
+class Block:
+    """A run of persons of one policy drawn together, from a generator of its own."""
+
+    policy: Policy
+    first: int  # the number of its first person
+    count: int
+    number: int  # its place in the order; seeds its generator with the run's seed
+
+
+def plan_blocks(policies: Sequence[Policy], persons: int) -> list[Block]:
+    """``persons`` shared out evenly over ``policies`` (in the order given), cut into blocks of
+    at most ``BLOCK_PERSONS``; the policies' blocks take turns, so that any range of person
+    numbers mixes the policies (partitions by person stay alike)."""
+    share, extra = divmod(persons, len(policies))
+    runs: list[list[tuple[Policy, int]]] = []
+    for i, policy in enumerate(policies):
+        count = share + (1 if i < extra else 0)
+        runs.append(
+            [(policy, min(BLOCK_PERSONS, count - s)) for s in range(0, count, BLOCK_PERSONS)]
+        )
+    blocks: list[Block] = []
+    first = 0
+    for turn in range(max((len(r) for r in runs), default=0)):
+        for run in runs:
+            if turn < len(run):
+                policy, count = run[turn]
+                blocks.append(Block(policy, first, count, len(blocks)))
+                first += count
+    return blocks
+
+
+def synth_blocks(
+    policies: Sequence[Policy], year: int, persons: int, seed: int
+) -> Iterator[tuple[pa.Table, Ints]]:
+    """Each block's claims, in person order, with each row's person number. Block ``k`` draws
+    from ``default_rng([seed, k])``: the output depends on the arguments only."""
     if persons < 1:
         raise SynthError("--persons", "应为正整数")
     if persons > MAX_PERSONS:
         raise SynthError("--persons", f"最多 {MAX_PERSONS} 人")
     if not policies:
         raise SynthError("--policy", "至少给出一项医保政策")
-    rng = np.random.default_rng(seed)
-    share, extra = divmod(persons, len(policies))
-    tables, first = [], 0
-    for i, policy in enumerate(policies):
-        count = share + (1 if i < extra else 0)
-        if count:
-            tables.append(policy_claims(rng, policy, year, count, first))
-        first += count
-    return pa.concat_tables(tables)
+    for policy in policies:
+        version_for_year(policy, year)  # refuse a year a policy does not cover, before any work
+    blocks = plan_blocks(policies, persons)
+    return (
+        policy_claims(np.random.default_rng([seed, b.number]), b.policy, year, b.count, b.first)
+        for b in blocks
+    )
 
 
-def person_slices(table: pa.Table, parts: int) -> list[pa.Table]:
-    """Split a table ordered by person into ``parts`` slices that never split a person."""
-    ids = table.column("person_id").combine_chunks()
-    n = len(ids)
-    if n == 0:
-        return [table.slice(0, 0) for _ in range(parts)]
-    differs = pc.not_equal(ids.slice(1), ids.slice(0, n - 1))
-    change = np.flatnonzero(differs.to_numpy(zero_copy_only=False))
-    starts = np.concatenate([[0], change + 1])  # first row of each person
-    bounds = [0]
-    for k in range(1, parts):
-        target = n * k // parts
-        i = int(np.searchsorted(starts, target))
-        bounds.append(int(starts[i]) if i < len(starts) else n)
-    bounds.append(n)
-    return [table.slice(a, max(b - a, 0)) for a, b in itertools.pairwise(bounds)]
+def synth_claims(policies: Sequence[Policy], year: int, persons: int, seed: int) -> pa.Table:
+    """``persons`` synthetic persons shared out evenly over ``policies`` and every encounter of
+    theirs in ``year``, as one table."""
+    tables = [t for t, _ in synth_blocks(policies, year, persons, seed)]
+    return pa.concat_tables(tables) if tables else CLAIM_SCHEMA.empty_table()
 
 
 def partition_paths(directory: Path, parts: int) -> list[Path]:
