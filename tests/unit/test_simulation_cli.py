@@ -237,6 +237,10 @@ def test_the_terminal_report_and_the_html_report(tmp_path: Path, nmg: Path) -> N
         (["--claims", "CLAIMS", "--policy", "nmg-employee", "--reform", "RESIDENT"], "无法比较"),
         (["--claims", "ROW", "--policy", "nmg-employee"], "第 2 行 encounter.items[0].amount"),
         (
+            ["--claims", "CLAIMS", "--policy", "taiyuan-resident"],
+            "中没有 taiyuan-resident 的记录（其中有：nmg-employee ",
+        ),
+        (
             ["--claims", "CLAIMS", "--policy", "nmg-employee", "--reform", "LATE.yaml"],
             "--reform：改革方案 nmg-level3-deductible-600 无法结算第 1 行 date：",
         ),

@@ -13,7 +13,7 @@ from yibao.rules.policy_loader import load_policy_file
 from yibao.rules.registry import builtin_registry
 from yibao.simulation.compare import compare, decile_rows, nearest_rank
 from yibao.simulation.report import mean_yuan, report_data, yuan
-from yibao.simulation.run import person_chunks, run_local, run_partition
+from yibao.simulation.run import PartitionOutcome, person_chunks, run_local, run_partition
 from yibao.simulation.summary import PersonTotals, group_sums
 from yibao.simulation.synth_table import synth_claims
 
@@ -50,6 +50,19 @@ def test_the_local_run_reports_its_progress_partition_by_partition() -> None:
     assert [t for _, t in seen] == [table.num_rows] * len(seen)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
     assert seen[-1][0] == table.num_rows
+
+
+def test_a_partition_without_claims_of_the_policy_merges_as_nothing() -> None:
+    table = _claims()
+    reg = builtin_registry()
+    reform = load_policy_file(REFORM)
+    empty = run_partition(table.slice(0, 0), reg, reform, policy="nmg-employee")
+    other = run_partition(table, reg, None, policy="taiyuan-resident")
+    assert (empty.baseline.claims, empty.baseline.persons) == (0, 0)
+    assert (other.baseline.claims, other.skipped_claims) == (0, table.num_rows)
+    whole = run_partition(table, reg, reform, policy="nmg-employee")
+    merged = PartitionOutcome.merge([empty, whole, empty])
+    assert report_data(merged) == report_data(whole)
 
 
 def test_shuffled_rows_give_the_same_result() -> None:

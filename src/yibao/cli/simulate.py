@@ -16,6 +16,8 @@ from yibao.rules.policy_loader import load_policy_file
 from yibao.rules.registry import default_registry
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from yibao.simulation.run import PartitionOutcome
 
 CLAIM_SUFFIXES = (".parquet", ".jsonl")
@@ -56,17 +58,33 @@ def _reform(path: Path | None, baseline: Policy) -> Policy | None:
     return reform
 
 
+def _policies_in(table: pa.Table) -> dict[str, int]:
+    """How many rows each policy has in the table."""
+    counts = table.column("policy").value_counts().to_pylist()
+    return {str(c["values"]): int(c["counts"]) for c in counts}
+
+
 def _run(claims: Path, policy: str, reform: Policy | None, show_progress: bool) -> PartitionOutcome:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from yibao.batch.claims import ClaimError
+    from yibao.batch.claims import ClaimError, read_claims
     from yibao.simulation.run import ReformError, run_local
 
+    try:
+        table = read_claims(claims)
+    except ClaimError as exc:
+        raise _fail(f"--claims：{exc}", code=1) from None
+    except (OSError, ValueError) as exc:  # unreadable Parquet (pyarrow's errors are ValueErrors)
+        raise _fail(f"--claims：无法读取 {claims}：{exc}", code=1) from None
+    present = _policies_in(table)
+    if policy not in present:
+        found = "，".join(f"{p} {n:,} 条" for p, n in present.items()) or "没有任何记录"
+        raise _fail(f"--policy：{claims} 中没有 {policy} 的记录（其中有：{found}）", code=1)
     registry = default_registry()
     try:
         if not show_progress:
-            return run_local(claims, registry, reform, policy=policy)
+            return run_local(table, registry, reform, policy=policy)
         columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task("结算中", total=None)
@@ -74,13 +92,11 @@ def _run(claims: Path, policy: str, reform: Policy | None, show_progress: bool) 
             def advance(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            return run_local(claims, registry, reform, policy=policy, progress=advance)
+            return run_local(table, registry, reform, policy=policy, progress=advance)
     except ClaimError as exc:
         raise _fail(f"--claims：{exc}", code=1) from None
     except ReformError as exc:
         raise _fail(f"--reform：{exc}", code=1) from None
-    except (OSError, ValueError) as exc:
-        raise _fail(f"--claims：无法读取 {claims}：{exc}", code=1) from None
 
 
 def simulate_command(

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 
 from yibao.batch.claims import ClaimError, read_claims
 from yibao.batch.engine import prepare_claims, settle_prepared
+from yibao.batch.result import BatchResult
 from yibao.rules.policy import Policy
 from yibao.rules.registry import PolicyRegistry
 from yibao.simulation.summary import PersonTotals, RowKeys, Summary, summarize
@@ -121,6 +122,13 @@ def run_partition(
     kept = _policy_rows(table, policy)
     claims = table if kept is None else table.take(pa.array(kept))
     skipped = 0 if kept is None else table.num_rows - len(kept)
+    if claims.num_rows == 0:  # nothing of this policy here
+        keys = RowKeys.of(claims)
+        base, base_people = summarize(keys, BatchResult.empty(0), policy)
+        if reform is None:
+            return PartitionOutcome(base, None, base_people, None, skipped)
+        ref, ref_people = summarize(keys, BatchResult.empty(0), reform.id)
+        return PartitionOutcome(base, ref, base_people, ref_people, skipped)
     try:
         prepared = prepare_claims(claims)  # the columns are read once for both settlements
         base_result = settle_prepared(prepared, registry)
