@@ -9,7 +9,7 @@ PIP := $(BIN)/pip --quiet --disable-pip-version-check
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup lock browser run test lint typecheck unit bench bench-api bench-pages messages clean
+.PHONY: setup lock browser run test lint typecheck unit bench bench-api bench-pages bench-batch messages clean
 
 ## setup: .venv with exactly the versions of requirements.lock (hash-checked), then yibao itself;
 ## a changed lock file (or pyproject.toml) reinstalls
@@ -94,6 +94,14 @@ bench-api: setup
 bench-pages: setup
 	$(BIN)/python bench/bench_citizen_pages.py
 	$(BIN)/python bench/bench_staff_dashboard.py
+
+## make bench-batch: the batch engine's claims/s and peak memory at 10^5, 10^6 and 10^7 claims on
+## one core (mixed workload from yibao synth, made once into var/bench/), next to the OpenFisca
+## peer in PEER on its own workload (skipped with a message when that folder is absent)
+BATCH_SIZES ?= 100000,1000000,10000000
+PEER ?= ../shared/peers/openfisca
+bench-batch: setup
+	$(BIN)/python bench/bench_batch.py --sizes $(BATCH_SIZES) --peer-dir $(PEER)
 
 clean:
 	rm -rf $(VENV) var/*.db var/*.db-* .pytest_cache .mypy_cache .ruff_cache
