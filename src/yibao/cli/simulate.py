@@ -64,12 +64,9 @@ def _policies_in(table: pa.Table) -> dict[str, int]:
     return {str(c["values"]): int(c["counts"]) for c in counts}
 
 
-def _run(claims: Path, policy: str, reform: Policy | None, show_progress: bool) -> PartitionOutcome:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
+def _read(claims: Path, policy: str) -> pa.Table:
+    """The whole input, refused when it has no claim of ``policy``."""
     from yibao.batch.claims import ClaimError, read_claims
-    from yibao.simulation.run import ReformError, run_local
 
     try:
         table = read_claims(claims)
@@ -81,22 +78,64 @@ def _run(claims: Path, policy: str, reform: Policy | None, show_progress: bool) 
     if policy not in present:
         found = "，".join(f"{p} {n:,} 条" for p, n in present.items()) or "没有任何记录"
         raise _fail(f"--policy：{claims} 中没有 {policy} 的记录（其中有：{found}）", code=1)
+    return table
+
+
+def _run(
+    claims: Path,
+    policy: str,
+    reform: Policy | None,
+    show_progress: bool,
+    scheduler: str | None = None,
+    workers: int | None = None,
+) -> PartitionOutcome:
+    """The local run reads the input here; a cluster run leaves the reading to its workers
+    (the client never holds the claims) and checks afterwards that the policy had claims."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from yibao.batch.claims import ClaimError
+    from yibao.simulation.distributed import ClusterError, PartitionError, run_distributed
+    from yibao.simulation.run import Progress as Advance
+    from yibao.simulation.run import ReformError, run_local
+
+    on_cluster = scheduler is not None or workers is not None
+    table = None if on_cluster else _read(claims, policy)
     registry = default_registry()
+
+    def go(progress: Advance | None) -> PartitionOutcome:
+        if table is not None:
+            return run_local(table, registry, reform, policy=policy, progress=progress)
+        outcome = run_distributed(
+            claims,
+            registry,
+            reform,
+            policy=policy,
+            scheduler=scheduler,
+            workers=workers,
+            progress=progress,
+        )
+        if outcome.baseline.claims == 0:
+            raise _fail(f"--policy：{claims} 中没有 {policy} 的记录", code=1)
+        return outcome
+
     try:
         if not show_progress:
-            return run_local(table, registry, reform, policy=policy)
+            return go(None)
         columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task("结算中", total=None)
+            task = bar.add_task("结算中（分区）" if on_cluster else "结算中", total=None)
 
             def advance(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            return run_local(table, registry, reform, policy=policy, progress=advance)
+            return go(advance)
     except ClaimError as exc:
         raise _fail(f"--claims：{exc}", code=1) from None
     except ReformError as exc:
         raise _fail(f"--reform：{exc}", code=1) from None
+    except (ClusterError, PartitionError) as exc:
+        raise _fail(str(exc), code=1) from None
 
 
 def simulate_command(
@@ -111,6 +150,22 @@ def simulate_command(
     report: Annotated[
         Path | None, typer.Option("--report", help="另存一份 HTML 报告（含图表，可离线打开）")
     ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="在 Dask 集群上运行：调度器地址，如 tcp://10.0.0.5:8786；--claims 须为按参保人"
+            "分区的 Parquet 目录（一人的记录只在一个文件中），各工作节点按同一路径可读",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="在本机启动 N 个 Dask 工作进程（各一个线程）运行；--claims 可为分区目录，"
+            "也可为单个文件（先按参保人拆成 2N 个文件，放在临时目录）",
+        ),
+    ] = None,
 ) -> None:
     """政策测算：按现行政策（和改革方案）结算一年的就医记录，统计基金支付与个人负担。"""
     _check_claims(claims)
@@ -121,8 +176,12 @@ def simulate_command(
     reform_policy = _reform(reform, baseline)
     if report is not None and (report.suffix != ".html" or not report.parent.is_dir()):
         raise _fail(f"--report：应为已有目录下的 .html 文件，实际是 {report}")
+    if scheduler is not None and workers is not None:
+        raise _fail("--scheduler 与 --workers 只能给出一个")
+    if workers is not None and not 1 <= workers <= 1024:
+        raise _fail(f"--workers：应为 1 到 1024 的整数，实际是 {workers}")
     show_progress = sys.stderr.isatty()
-    outcome = _run(claims, policy, reform_policy, show_progress)
+    outcome = _run(claims, policy, reform_policy, show_progress, scheduler, workers)
     from yibao.simulation.report import print_report, report_data
 
     reform_name = None if reform is None else str(reform)
