@@ -21,9 +21,7 @@ pipeline mode).
 
 from __future__ import annotations
 
-import functools
 import random
-import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -37,12 +35,15 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from yibao.persistence import pipeline
+
 T = TypeVar("T")
 
-RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+# serialization failure, deadlock, and a prepared statement of ours gone (pipeline.py)
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", pipeline.MISSING_STATEMENT})
 SQLITE_BUSY_TIMEOUT_MS = 5000
-READ_ONLY = "yibao_read_only"
-POOL_SIZE = 20  # PostgreSQL connections kept open per process (opened only when needed)  # execution option: a SQLite transaction that only reads
+READ_ONLY = "yibao_read_only"  # execution option: a SQLite transaction that only reads
+POOL_SIZE = 20  # PostgreSQL connections kept open per process (opened only when needed)
 
 
 def _sqlite_file(url: URL) -> Path | None:
@@ -61,6 +62,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # more concurrent requests closed and reopened connections all the time (a new backend
     # and new prepared statements each), and under an open-loop 400/s fell behind for good
     kwargs.setdefault("pool_size", POOL_SIZE)
+    # psycopg's own statement preparing off: it answers a ROLLBACK with DEALLOCATE ALL, which
+    # would drop the statements Batch prepares (persistence/pipeline.py)
+    kwargs.setdefault("connect_args", {}).setdefault("prepare_threshold", None)
     return create_engine(parsed, **kwargs)
 
 
@@ -184,15 +188,8 @@ def run_in_transaction(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-_PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
-
-
-@functools.lru_cache(maxsize=512)
-def _pyformat(statement: str) -> str:
-    return _PARAM.sub(r"%(\1)s", statement)
-
-
 Rows = list[tuple[Any, ...]]
+_PREPARED = "yibao_prepared"  # the connection's prepared statements (pool entry info)
 
 
 class Batch:
@@ -228,49 +225,78 @@ class Batch:
         """Send the queued statements; the rows each returned (empty for most writes)."""
         statements, self.statements = self.statements, []
         conn = self.conn
-        driver = conn.connection.driver_connection
+        driver: Any = conn.connection.driver_connection
         events = conn._has_events or conn.engine._has_events
-        sqlite = conn.dialect.name == "sqlite"
+        if conn.dialect.name == "sqlite":
+            return self._run_sqlite(driver, statements, events)
+        cache = conn.connection.info.get(_PREPARED)
+        if cache is None:
+            cache = conn.connection.info[_PREPARED] = pipeline.Statements(driver)
+        cursor = driver.cursor() if events else None  # only for the event listeners
+
+        def before(_index: int, statement: str, params: Any) -> None:
+            self._fire_before(cursor, statement, params, True)
+
+        try:
+            out = pipeline.run(driver, cache, statements, before=before if events else None)
+        except pipeline.Failed as failed:
+            statement: str = "(pipeline)"
+            params: Any = {}
+            if failed.index >= 0:
+                statement, params = statements[failed.index]
+            raise self._error(failed.error, driver, statement, params) from failed.error
+        except conn.dialect.loaded_dbapi.Error as exc:
+            raise self._error(exc, driver, "(pipeline)", {}) from exc
+        except BaseException:
+            if driver.pgconn.pipeline_status:
+                conn.invalidate()  # broken off mid-exchange: the connection can't be reused
+            raise
+        if events:
+            for statement, params in statements:
+                self._fire_after(cursor, pipeline.numbered(statement)[0].decode(), params, True)
+        return out
+
+    def _error(self, exc: Exception, driver: Any, statement: str, params: Any) -> DBAPIError:
+        """The driver's error as SQLAlchemy raises it (a dead connection invalidated)."""
+        conn = self.conn
+        invalidated = conn.dialect.is_disconnect(exc, driver, None)  # type: ignore[arg-type]
+        if invalidated or driver.pgconn.pipeline_status:
+            conn.invalidate(exc)
+        error = DBAPIError.instance(
+            statement,
+            params,
+            exc,
+            conn.dialect.loaded_dbapi.Error,
+            connection_invalidated=invalidated,
+            dialect=conn.dialect,
+        )
+        assert isinstance(error, DBAPIError)
+        return error
+
+    def _run_sqlite(
+        self, driver: Any, statements: list[tuple[str, Any]], events: bool
+    ) -> list[Rows]:
         current: tuple[str, Any] | None = None
         try:
-            if sqlite:
-                out: list[Rows] = []
-                cursor = driver.cursor()  # type: ignore[union-attr]
-                for current in statements:
-                    self._fire_before(cursor, *current, events)
-                    if isinstance(current[1], list):
-                        cursor.executemany(*current)
-                    else:
-                        cursor.execute(*current)
-                    out.append(cursor.fetchall())
-                    self._fire_after(cursor, *current, events)
-                return out
-            cursors = []
-            with driver.pipeline():  # type: ignore[union-attr]
-                for statement, params in statements:
-                    current = (_pyformat(statement), params)
-                    cursor = driver.cursor()  # type: ignore[union-attr]
-                    self._fire_before(cursor, *current, events)
-                    if isinstance(params, list):
-                        cursor.executemany(*current)
-                    else:
-                        cursor.execute(*current)
-                    cursors.append(cursor)
-                    self._fire_after(cursor, *current, events)
-            current = None
-            return [c.fetchall() if _has_rows(c) else [] for c in cursors]
-        except conn.dialect.loaded_dbapi.Error as exc:
-            invalidated = conn.dialect.is_disconnect(exc, driver, None)
-            if invalidated:
-                conn.invalidate(exc)
-            statement, params = current or ("(pipeline)", {})
+            out: list[Rows] = []
+            cursor = driver.cursor()
+            for current in statements:
+                self._fire_before(cursor, *current, events)
+                if isinstance(current[1], list):
+                    cursor.executemany(*current)
+                else:
+                    cursor.execute(*current)
+                out.append(cursor.fetchall())
+                self._fire_after(cursor, *current, events)
+            return out
+        except self.conn.dialect.loaded_dbapi.Error as exc:
+            statement, params = current or ("(batch)", {})
             raise DBAPIError.instance(
                 statement,
                 params,
                 exc,
-                conn.dialect.loaded_dbapi.Error,
-                connection_invalidated=invalidated,
-                dialect=conn.dialect,
+                self.conn.dialect.loaded_dbapi.Error,
+                dialect=self.conn.dialect,
             ) from exc
 
     def _fire_before(self, cursor: Any, statement: str, params: Any, events: bool) -> None:
@@ -284,11 +310,6 @@ class Batch:
             many = isinstance(params, list)
             for fn in self.conn.dispatch.after_cursor_execute:
                 fn(self.conn, cursor, statement, params, None, many)
-
-
-def _has_rows(cursor: Any) -> bool:
-    result = cursor.pgresult  # cheaper than building ``description``
-    return result is not None and result.status == 2  # PGRES_TUPLES_OK
 
 
 def sql(conn: Connection, statement: str, params: Mapping[str, Any] | None = None) -> Rows:
