@@ -88,3 +88,14 @@ def test_the_policy_page_shows_versions_and_the_change_and_admins_upload_there(
     assert "上传新版本" not in page.text
     assert reviewer.get("/staff/policies/nmg-employee").status_code == 200
     assert reviewer.get("/staff/policies/no-such").status_code == 404
+
+
+def test_a_policy_file_over_the_upload_limit_is_refused_beside_the_file_field(
+    signed_in: Callable[..., StaffBrowser],
+) -> None:
+    admin = signed_in("admin")
+    huge = b"a" * (20 << 20)  # past the 16 MB form limit: cut short on the way, not a 413
+    page = admin.post("/staff/policies/upload", files={"file": ("p.yaml", huge)})
+    assert page.status_code == 400
+    assert page.headers["content-type"].startswith("text/html")
+    assert "文件过大（上限 200 KB）" in page.text
