@@ -58,27 +58,30 @@ def _reform(path: Path | None, baseline: Policy) -> Policy | None:
     return reform
 
 
-def _policies_in(table: pa.Table) -> dict[str, int]:
-    """How many rows each policy has in the table."""
-    counts = table.column("policy").value_counts().to_pylist()
-    return {str(c["values"]): int(c["counts"]) for c in counts}
+def _check_policy(claims: Path, policy: str) -> Path | pa.Table:
+    """What the local run reads: the path (Parquet, read a unit at a time) or the whole table
+    (JSON Lines); refused when the input has no claim of ``policy``."""
+    import pyarrow as pa
 
-
-def _read(claims: Path, policy: str) -> pa.Table:
-    """The whole input, refused when it has no claim of ``policy``."""
     from yibao.batch.claims import ClaimError, read_claims
+    from yibao.simulation.units import policy_counts
 
+    source: Path | pa.Table = claims
     try:
-        table = read_claims(claims)
+        if claims.suffix == ".jsonl":
+            source = read_claims(claims)
+            counts = source.column("policy").value_counts().to_pylist()
+            present = {str(c["values"]): int(c["counts"]) for c in counts}
+        else:
+            present = policy_counts(claims)  # the policy column alone
     except ClaimError as exc:
         raise _fail(f"--claims：{exc}", code=1) from None
-    except (OSError, ValueError) as exc:  # unreadable Parquet (pyarrow's errors are ValueErrors)
+    except (OSError, pa.ArrowException) as exc:
         raise _fail(f"--claims：无法读取 {claims}：{exc}", code=1) from None
-    present = _policies_in(table)
     if policy not in present:
         found = "，".join(f"{p} {n:,} 条" for p, n in present.items()) or "没有任何记录"
         raise _fail(f"--policy：{claims} 中没有 {policy} 的记录（其中有：{found}）", code=1)
-    return table
+    return source
 
 
 def _run(
@@ -89,8 +92,10 @@ def _run(
     scheduler: str | None = None,
     workers: int | None = None,
 ) -> PartitionOutcome:
-    """The local run reads the input here; a cluster run leaves the reading to its workers
-    (the client never holds the claims) and checks afterwards that the policy had claims."""
+    """The local run reads the input a unit of whole persons at a time; a cluster run leaves
+    the reading to its workers (the client never holds the claims) and checks afterwards that
+    the policy had claims."""
+    import pyarrow as pa
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -100,12 +105,12 @@ def _run(
     from yibao.simulation.run import ReformError, run_local
 
     on_cluster = scheduler is not None or workers is not None
-    table = None if on_cluster else _read(claims, policy)
+    source = None if on_cluster else _check_policy(claims, policy)
     registry = default_registry()
 
     def go(progress: Advance | None) -> PartitionOutcome:
-        if table is not None:
-            return run_local(table, registry, reform, policy=policy, progress=progress)
+        if source is not None:
+            return run_local(source, registry, reform, policy=policy, progress=progress)
         outcome = run_distributed(
             claims,
             registry,
@@ -136,6 +141,8 @@ def _run(
         raise _fail(f"--reform：{exc}", code=1) from None
     except (ClusterError, PartitionError) as exc:
         raise _fail(str(exc), code=1) from None
+    except (OSError, pa.ArrowException) as exc:
+        raise _fail(f"--claims：无法读取 {claims}：{exc}", code=1) from None
 
 
 def simulate_command(

@@ -29,6 +29,7 @@ from yibao.batch.result import BatchResult
 from yibao.rules.policy import Policy
 from yibao.rules.registry import PolicyRegistry
 from yibao.simulation.summary import PersonTotals, RowKeys, Summary, summarize
+from yibao.simulation.units import batched, plan_units, read_unit
 
 CHUNK_ROWS = 250_000
 Rows = npt.NDArray[np.int64]  # claims per partition of the local run (whole persons)
@@ -179,6 +180,25 @@ def person_chunks(table: pa.Table, rows_per_chunk: int = CHUNK_ROWS) -> Iterator
 Progress = Callable[[int, int], None]  # (claims done, claims in all)
 
 
+def _sources(
+    source: str | Path | pa.Table, rows_per_chunk: int
+) -> tuple[int, Iterator[tuple[int, pa.Table]]]:
+    """The input's row count and its pieces of whole persons, each with the position of its
+    first row in the input: a table or JSON Lines whole, Parquet one unit at a time."""
+    if isinstance(source, pa.Table):
+        return source.num_rows, iter([(0, source)])
+    path = Path(source)
+    if path.suffix == ".jsonl":
+        table = read_claims(path)
+        return table.num_rows, iter([(0, table)])
+    if not path.exists():
+        raise FileNotFoundError(f"找不到理赔数据文件：{path}")
+    units = batched(plan_units(path), rows_per_chunk)
+    if not units:
+        raise ValueError(f"{path} 中没有 Parquet 文件")
+    return sum(u.rows for u in units), ((u.first_row, read_unit(u)) for u in units)
+
+
 def run_local(
     source: str | Path | pa.Table,
     registry: PolicyRegistry,
@@ -188,23 +208,28 @@ def run_local(
     progress: Progress | None = None,
     rows_per_chunk: int = CHUNK_ROWS,
 ) -> PartitionOutcome:
-    """The whole simulation on this machine: the input cut into partitions of whole persons,
-    each run by :func:`run_partition`, the outcomes merged."""
-    table = source if isinstance(source, pa.Table) else read_claims(source)
-    kept = _policy_rows(table, policy)
-    claims = table if kept is None else table.take(pa.array(kept))
+    """The whole simulation on this machine: the input cut into partitions of whole persons
+    (a Parquet input is read one unit of row groups at a time, see :mod:`.units`), each run by
+    :func:`run_partition`, the outcomes merged."""
+    total, sources = _sources(source, rows_per_chunk)
     outcomes = []
     done = 0
-    for piece, positions in person_pieces(claims, rows_per_chunk):
-        # where the piece's rows sit in the input
-        where = kept if positions is None else (positions if kept is None else kept[positions])
-        outcomes.append(run_partition(piece, registry, reform, policy=policy, rows=where))
-        done += piece.num_rows
-        if progress is not None:
-            progress(done, claims.num_rows)
-    merged = PartitionOutcome.merge(outcomes)
-    merged.skipped_claims = 0 if kept is None else table.num_rows - len(kept)
-    return merged
+    for offset, table in sources:
+        kept = _policy_rows(table, policy)
+        claims = table if kept is None else table.take(pa.array(kept))
+        for piece, positions in person_pieces(claims, rows_per_chunk):
+            local = np.arange(piece.num_rows, dtype=np.int64) if positions is None else positions
+            where = offset + (local if kept is None else kept[local])  # rows in the input
+            outcomes.append(run_partition(piece, registry, reform, policy=policy, rows=where))
+            done += piece.num_rows
+            if progress is not None:
+                progress(done, total)
+        skipped = 0 if kept is None else table.num_rows - len(kept)
+        outcomes[-1].skipped_claims += skipped
+        done += skipped
+    if progress is not None:
+        progress(done, total)
+    return PartitionOutcome.merge(outcomes)
 
 
 __all__ = [
