@@ -9,7 +9,7 @@ PIP := $(BIN)/pip --quiet --disable-pip-version-check
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup lock browser run test lint typecheck unit bench bench-api bench-pages bench-batch messages clean
+.PHONY: setup lock browser run test lint typecheck unit bench bench-api bench-pages bench-batch bench-scale messages clean
 
 ## setup: .venv with exactly the versions of requirements.lock (hash-checked), then yibao itself;
 ## a changed lock file (or pyproject.toml) reinstalls
@@ -102,6 +102,16 @@ BATCH_SIZES ?= 100000,1000000,10000000
 PEER ?= ../shared/peers/openfisca
 bench-batch: setup
 	$(BIN)/python bench/bench_batch.py --sizes $(BATCH_SIZES) --peer-dir $(PEER)
+
+## make bench-scale: the largest simulation measured on this machine: SCALE_PERSONS synthetic
+## persons (8 M: about 10^7 nmg-employee claims) in SCALE_PARTS files split by person, simulated
+## with a reform on one process and on a local Dask cluster of SCALE_WORKERS workers
+SCALE_PERSONS ?= 8000000
+SCALE_PARTS ?= 40
+SCALE_WORKERS ?= 2
+bench-scale: setup
+	$(BIN)/python bench/bench_scale.py --persons $(SCALE_PERSONS) --partitions $(SCALE_PARTS) \
+		--workers $(SCALE_WORKERS)
 
 clean:
 	rm -rf $(VENV) var/*.db var/*.db-* .pytest_cache .mypy_cache .ruff_cache
