@@ -51,14 +51,19 @@ def _sorted_order(person: I32, day: I32) -> I64 | None:
     return np.argsort(key, kind="stable")
 
 
-def chain_layout(person: I32, day: I32, year: I32) -> Layout:
+def chain_layout(person: I32, day: I32, year: I32 | None) -> Layout:
+    """``year``: each row's calendar year (None: all rows are of one year)."""
     n = len(person)
+    if n and bool(np.all(person[1:] > person[:-1])):  # one claim per person, in order
+        return Layout(None, [0, n], np.arange(n, dtype=np.int64), n)
     order = _sorted_order(person, day)
     p = person if order is None else person[order]
-    y = year if order is None else year[order]
     start = np.ones(n, np.bool_)
     if n:
-        start[1:] = (p[1:] != p[:-1]) | (y[1:] != y[:-1])
+        np.not_equal(p[1:], p[:-1], out=start[1:])
+        if year is not None:
+            y = year if order is None else year[order]
+            start[1:] |= y[1:] != y[:-1]
     starts = np.flatnonzero(start).astype(np.int64)
     segments = len(starts)
     lengths = np.diff(np.append(starts, n))

@@ -222,11 +222,9 @@ def _case(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _item(item: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "name": item["name"] or "",
-        "list_type": item["list_type"],
-        "amount": f"{item['amount']:.2f}",
-    }
+    out: dict[str, Any] = {"name": item["name"] or "", "list_type": item["list_type"]}
+    if item["amount"] is not None:  # a missing amount is named by the case parser
+        out["amount"] = f"{item['amount']:.2f}"
     if item["selfpay_prop"] is not None:
         out["selfpay_prop"] = _proportion_text(item["selfpay_prop"])
     if item["limit_amount"] is not None:

@@ -22,7 +22,7 @@ from yibao.batch.claims import conform, table_to_cases
 from yibao.batch.columns import Columns, prepare
 from yibao.batch.items import claim_sums
 from yibao.batch.params import REASONS
-from yibao.batch.profiles import RowProfiles, assign_profiles, calendar, reasons
+from yibao.batch.profiles import RowProfiles, assign_profiles, calendar_year, reasons
 from yibao.batch.result import BatchResult
 from yibao.batch.scalar import (
     PolicyLike,
@@ -96,12 +96,15 @@ def settle_prepared(
     rows, _ = assign_profiles(cols, reg)
     _check_suspects(claims, rows, reg)
     p = rows.profiles
-    sums = claim_sums(cols, p.b_preselfpay[rows.profile], p.default_prop[rows.profile])
+    sums = claim_sums(cols, rows.profile, p)
     code = reasons(cols, rows)
     eligible = code == 0
-    inscp = np.where(eligible, sums.inscp, 0)
-    when = calendar(cols.day)
-    layout = chain_layout(cols.person, cols.day, when.year)
+    everyone = bool(eligible.all())
+    if not everyone:  # an ineligible claim: all of it is the person's, nothing in scope
+        sums.fulamt[~eligible] = sums.medfee[~eligible]
+        for part in (sums.overlmt, sums.preselfpay, sums.inscp):
+            part[~eligible] = 0
+    layout = chain_layout(cols.person, cols.day, calendar_year(cols.day))
     fallback = rows.suspect | rows.fallback | (sums.medfee >= LIMIT)
     if fallback.any():
         fallback = _whole_years(layout, fallback)
@@ -110,7 +113,7 @@ def settle_prepared(
         WaveInput(
             profile=rows.profile,
             med=cols.med_type,
-            inscp=inscp,
+            inscp=sums.inscp,
             medfee=sums.medfee,
             eligible=eligible,
             oncology=cols.oncology_course,
@@ -118,19 +121,20 @@ def settle_prepared(
             balance=cols.balance,
             has_balance=cols.has_balance,
             disease=cols.chronic_disease.codes,
-            month=when.month,
+            day=cols.day,
             quota=rows.quota,
         ),
         p,
     )
     fund = paid.hifp + paid.hifmi
     person_part = sums.medfee - fund
+    reason = np.full(cols.n, None, dtype=object) if everyone else _REASON_TEXT[code]
     out = BatchResult(
         medfee_sumamt=sums.medfee,
-        fulamt_ownpay_amt=np.where(eligible, sums.fulamt, sums.medfee),
-        overlmt_selfpay=np.where(eligible, sums.overlmt, 0),
-        preselfpay_amt=np.where(eligible, sums.preselfpay, 0),
-        inscp_scp_amt=inscp,
+        fulamt_ownpay_amt=sums.fulamt,
+        overlmt_selfpay=sums.overlmt,
+        preselfpay_amt=sums.preselfpay,
+        inscp_scp_amt=sums.inscp,
         act_pay_dedc=paid.dedc,
         hifp_pay=paid.hifp,
         hifmi_pay=paid.hifmi,
@@ -139,7 +143,7 @@ def settle_prepared(
         acct_pay=paid.acct,
         psn_cash_pay=person_part - paid.acct,
         eligible=eligible,
-        reason=_REASON_TEXT[code],
+        reason=reason,
         capped=paid.capped,
     )
     if fallback.any():

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from yibao.batch.columns import Columns
-from yibao.batch.params import HALF, SCALE
+from yibao.batch.params import HALF, SCALE, Profiles
 
 I64 = npt.NDArray[np.int64]
 TYPE_B, TYPE_C = 1, 2
@@ -22,49 +22,81 @@ class ClaimSums:
     fulamt: I64
     overlmt: I64
     preselfpay: I64
-
-    @property
-    def inscp(self) -> I64:
-        return self.medfee - self.fulamt - self.overlmt - self.preselfpay
+    inscp: I64
 
 
-def _per_claim(values: I64, offsets: I64, one_each: bool) -> I64:
-    """Sum of each claim's lines (a difference of running sums: exact in int64 even where
-    the running sum itself wraps, as long as each claim's own total fits)."""
-    if one_each:
-        return values
-    running = np.zeros(len(values) + 1, np.int64)
-    np.cumsum(values, out=running[1:])
-    return running[offsets[1:]] - running[offsets[:-1]]
+class _Lines:
+    """Sums of chosen lines per claim (exact integer adds; ``np.add.at`` scatters)."""
+
+    def __init__(self, cols: Columns) -> None:
+        self.cols = cols
+        self.one_each = len(cols.item_amount) == cols.n and bool(
+            np.all(cols.item_offsets[1:] - cols.item_offsets[:-1] == 1)
+        )
+        self._rows: npt.NDArray[np.intp] | None = None
+
+    def every_row(self) -> npt.NDArray[np.intp]:
+        """The claim row of every line."""
+        if self._rows is None:
+            counts = self.cols.item_offsets[1:] - self.cols.item_offsets[:-1]
+            self._rows = np.repeat(np.arange(self.cols.n, dtype=np.intp), counts)
+        return self._rows
+
+    def rows(self, lines: I64) -> npt.NDArray[np.intp]:
+        """The claim row of each of ``lines``."""
+        if self.one_each:
+            return lines
+        if self._rows is None and len(lines) * 8 < len(self.cols.item_amount):
+            found: npt.NDArray[np.intp] = np.searchsorted(self.cols.item_offsets, lines, "right")
+            return found - 1
+        return self.every_row()[lines]
+
+    def total(self, values: I64, lines: I64 | None = None) -> I64:
+        """Per claim, the sum of ``values`` (one per line of ``lines``, or of every line)."""
+        if self.one_each and lines is None:
+            return values.copy()
+        out = np.zeros(self.cols.n, np.int64)
+        np.add.at(out, self.every_row() if lines is None else self.rows(lines), values)
+        return out
 
 
-def claim_sums(cols: Columns, b_preselfpay: npt.NDArray[np.bool_], default_prop: I64) -> ClaimSums:
-    """``b_preselfpay`` and ``default_prop`` per claim row (from its profile)."""
-    offsets, amount, kind = cols.item_offsets, cols.item_amount, cols.item_type
-    one_each = len(amount) == cols.n and bool(np.all(np.diff(offsets) == 1))
-    medfee = _per_claim(amount, offsets, one_each)
-    zero = np.zeros(cols.n, np.int64)
-    is_c = kind == TYPE_C
-    fulamt = _per_claim(np.where(is_c, amount, 0), offsets, one_each) if is_c.any() else zero
-    rest = amount
-    overlmt = zero
-    if cols.item_has_limit.any():
-        above = cols.item_has_limit & (amount > cols.item_limit) & ~is_c
-        if above.any():
-            over = np.where(above, amount - cols.item_limit, 0)
-            overlmt = _per_claim(over, offsets, one_each)
-            rest = amount - over
-    preselfpay = zero
+def claim_sums(cols: Columns, profile: I64, profiles: Profiles) -> ClaimSums:
+    """Each claim's totals; ``profile`` gives each claim row's B-line rule and default
+    proportion."""
+    amount, kind = cols.item_amount, cols.item_type
+    lines = _Lines(cols)
+    medfee = lines.total(amount)
+    inscp = medfee.copy()
+    fulamt = np.zeros(cols.n, np.int64)
+    c_lines = np.flatnonzero(kind == TYPE_C)
+    if len(c_lines):
+        fulamt = lines.total(amount[c_lines], c_lines)
+        inscp -= fulamt
+    overlmt = np.zeros(cols.n, np.int64)
+    over_line: I64 | None = None
+    limited = np.flatnonzero(cols.item_has_limit)
+    if len(limited):
+        over = amount[limited] - cols.item_limit[limited]
+        over *= (over > 0) & (kind[limited] != TYPE_C)
+        overlmt = lines.total(over, limited)
+        inscp -= overlmt
+        over_line = np.zeros(len(amount), np.int64)
+        over_line[limited] = over
+    preselfpay = np.zeros(cols.n, np.int64)
     b_lines = np.flatnonzero(kind == TYPE_B)
     if len(b_lines):
-        row = np.searchsorted(offsets, b_lines, side="right") - 1
-        prop = np.where(cols.item_has_prop[b_lines], cols.item_prop[b_lines], default_prop[row])
-        pre_b = (rest[b_lines] * prop + HALF) // SCALE
-        pre_b[~b_preselfpay[row]] = 0
-        pre = np.zeros(len(amount), np.int64)
-        pre[b_lines] = pre_b
-        preselfpay = _per_claim(pre, offsets, one_each)
-    return ClaimSums(medfee, fulamt, overlmt, preselfpay)
+        row_profile = profile[lines.rows(b_lines)]
+        rest = amount[b_lines]
+        if over_line is not None:
+            rest = rest - over_line[b_lines]
+        prop = np.where(
+            cols.item_has_prop[b_lines], cols.item_prop[b_lines], profiles.default_prop[row_profile]
+        )
+        pre = (rest * prop + HALF) // SCALE
+        pre *= profiles.b_preselfpay[row_profile]
+        preselfpay = lines.total(pre, b_lines)
+        inscp -= preselfpay
+    return ClaimSums(medfee, fulamt, overlmt, preselfpay, inscp)
 
 
 __all__ = ["ClaimSums", "claim_sums"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -250,6 +251,24 @@ class Profiles:
         self.serious_illness = np.array([x.serious_illness is not None for x in p], np.bool_)
         self.si_lo, self.si_hi, self.si_rate = _stack_bands([x.serious_illness for x in p])
         self.personal_account = np.array([x.personal_account for x in p], np.bool_)
+        self.band_width = self.band_lo.shape[1]
+        self.si_width = self.si_lo.shape[1]
+        self.columns: dict[str, npt.NDArray[Any]] = {}
+        for prefix in ("band", "si"):
+            for part in ("lo", "hi", "rate"):
+                table = getattr(self, f"{prefix}_{part}")
+                for j in range(table.shape[1]):
+                    self.columns[f"{prefix}_{part}_{j}"] = np.ascontiguousarray(table[:, j])
+        self._constant: dict[str, bool] = {}
+
+    def per_row(self, name: str, profile: npt.NDArray[np.int64]) -> Any:
+        """A 1-d parameter for each row of ``profile``; one value when every profile has the
+        same (a numpy scalar broadcasts like the array would, and costs no gather)."""
+        table = self.columns[name] if name in self.columns else getattr(self, name)
+        constant = self._constant.get(name)
+        if constant is None:
+            constant = self._constant[name] = bool((table == table[0]).all())
+        return table[0] if constant else table[profile]
 
 
 __all__ = [

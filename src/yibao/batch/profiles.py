@@ -32,28 +32,19 @@ EPOCH = date(1970, 1, 1).toordinal()
 MAX_LUT_DAYS = 200_000
 
 
-@dataclass
-class Calendar:
-    year: I32
-    month: I32  # 1..12
-
-
-def calendar(day: I32) -> Calendar:
-    """Each day's calendar year and month (a table over the days present)."""
+def calendar_year(day: I32) -> I32 | None:
+    """Each day's calendar year; None when every day is in the same year."""
     if len(day) == 0:
-        return Calendar(np.zeros(0, np.int32), np.zeros(0, np.int32))
+        return None
     lo, hi = int(day.min()), int(day.max())
+    first, final = np.array([lo, hi]).astype("datetime64[D]").astype("datetime64[Y]")
+    if first == final:
+        return None
     if hi - lo < MAX_LUT_DAYS:
         span = np.arange(lo, hi + 1, dtype="int64").astype("datetime64[D]")
-        years = span.astype("datetime64[Y]").astype(np.int64) + 1970
-        months = span.astype("datetime64[M]").astype(np.int64) % 12 + 1
-        at = day - lo
-        return Calendar(years.astype(np.int32)[at], months.astype(np.int32)[at])
-    stamps = day.astype("datetime64[D]")
-    return Calendar(
-        (stamps.astype("datetime64[Y]").astype(np.int64) + 1970).astype(np.int32),
-        (stamps.astype("datetime64[M]").astype(np.int64) % 12 + 1).astype(np.int32),
-    )
+        years = span.astype("datetime64[Y]").astype(np.int32)
+        return years[day - lo]
+    return day.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int32)
 
 
 def version_index(cols: Columns, registry: PolicyRegistry) -> tuple[I32, list[PolicyVersion]]:
@@ -68,60 +59,109 @@ def version_index(cols: Columns, registry: PolicyRegistry) -> tuple[I32, list[Po
             continue
         starts = np.array([v.version.toordinal() - EPOCH for v in policy.versions], np.int64)
         at = slice(None) if single else codes == code
-        found = np.searchsorted(starts, cols.day[at], side="right") - 1
-        out[at] = np.where(found >= 0, found + len(versions), -1)
+        days = cols.day[at]
+        if len(days):
+            first, last = np.searchsorted(starts, [days.min(), days.max()], side="right") - 1
+            if first == last:  # one version for all these rows
+                out[at] = first + len(versions) if first >= 0 else -1
+            else:
+                found = np.searchsorted(starts, days, side="right") - 1
+                out[at] = np.where(found >= 0, found + len(versions), -1)
         versions.extend(policy.versions)
     return out, versions
 
 
+def _below(values: npt.NDArray[np.integer], lo: int) -> bool:
+    return len(values) > 0 and int(values.min()) < lo
+
+
+def _above(values: npt.NDArray[np.integer], hi: int) -> bool:
+    return len(values) > 0 and int(values.max()) > hi
+
+
 def row_suspects(cols: Columns, version: I32) -> Flags:
     """Rows with a value the engine cannot settle as it stands (unknown code, negative
-    amount, proportion above 1, ...)."""
-    bad = (version < 0) | (cols.med_type < 0) | (cols.route < 0) | (cols.cause == -2)
-    bad |= (cols.therapy == -2) | (cols.level < 1) | (cols.level > 3)
-    bad |= cols.continuous_years < 0
-    bad |= cols.has_balance & (cols.balance < 0)
-    line_bad = (cols.item_type < 0) | (cols.item_amount < 0)
-    line_bad |= cols.item_has_prop & ((cols.item_prop < 0) | (cols.item_prop > 1_000_000))
-    line_bad |= cols.item_has_limit & (cols.item_limit < 0)
-    if line_bad.any():
+    amount, proportion above 1, ...). Cheap checks first: most columns need no mask."""
+    bad = np.zeros(cols.n, np.bool_)
+    checks: list[tuple[npt.NDArray[np.integer], int]] = [
+        (version, 0),
+        (cols.med_type, 0),
+        (cols.route, 0),
+        (cols.cause, -1),
+        (cols.therapy, -1),
+        (cols.level, 1),
+        (cols.continuous_years, 0),
+    ]
+    for values, lo in checks:
+        if _below(values, lo):
+            bad |= values < lo
+    if _above(cols.level, 3):
+        bad |= cols.level > 3
+    if _below(cols.balance, 0):
+        bad |= cols.has_balance & (cols.balance < 0)
+    line_bad = None
+    for values, lo, hi in (
+        (cols.item_type, 0, 2),
+        (cols.item_amount, 0, None),
+        (cols.item_prop, 0, 1_000_000),
+        (cols.item_limit, 0, None),
+    ):
+        if _below(values, lo) or (hi is not None and _above(values, hi)):
+            wrong = (values < lo) if hi is None else ((values < lo) | (values > hi))
+            line_bad = wrong if line_bad is None else line_bad | wrong
+    if line_bad is not None and line_bad.any():
         lines = np.flatnonzero(line_bad)
         bad[np.searchsorted(cols.item_offsets, lines, side="right") - 1] = True
-    words = cols.chronic_disease.words
-    blank = np.array([not w.strip() for w in words] + [False], np.bool_)
-    bad |= blank[cols.chronic_disease.codes]  # code -1 (null) reads the final False
-    return np.asarray(bad, np.bool_)
+    blank = np.array([not w.strip() for w in cols.chronic_disease.words] + [False], np.bool_)
+    if blank.any():
+        bad |= blank[cols.chronic_disease.codes]  # code -1 (null) reads the final False
+    return bad
 
 
-def _key_parts(cols: Columns, version: I32, bad: Flags) -> list[tuple[I64, int]]:
-    med = np.where(bad, 0, cols.med_type).astype(np.int64)
+Part = tuple[npt.NDArray[np.integer] | int, int]  # values (or one value for all), how many
+
+
+def _key_parts(cols: Columns, version: I32, bad: Flags) -> list[Part]:
+    suspects = bool(bad.any())
+
+    def clean(values: npt.NDArray[np.integer]) -> npt.NDArray[np.integer]:
+        return np.where(bad, 0, values) if suspects else values
+
+    med = clean(cols.med_type)
     chronic = med == CHRONIC
-    parts = [
-        (np.where(bad, 0, version), max(1, int(version.max(initial=0)) + 1)),
+    classes = len(cols.chronic_class.words) + 1
+    chronic_class: npt.NDArray[np.integer] | int = 0
+    if classes > 1 and chronic.any():
+        chronic_class = np.where(chronic, cols.chronic_class.codes + 1, 0)
+    return [
+        (clean(version), max(1, int(version.max(initial=0)) + 1)),
         (med, 4),
-        (np.where(chronic, cols.chronic_class.codes + 1, 0), len(cols.chronic_class.words) + 1),
+        (chronic_class, classes),
         (cols.group.codes, max(1, len(cols.group.words))),
-        (np.where(bad, 0, cols.level - 1), 3),
-        (np.where(bad, 0, cols.route), 4),
-        (cols.at_first_visit, 2),
-        (np.where(bad, 0, cols.therapy + 1), 3),
+        (clean(cols.level - 1), 3),
+        (clean(cols.route), 4),
+        (cols.at_first_visit.view(np.int8), 2),
+        (clean(cols.therapy + 1), 3),
     ]
-    return [(np.asarray(a, np.int64), size) for a, size in parts]
 
 
-def _combine(parts: list[tuple[I64, int]], n: int) -> tuple[I64, list[list[int]]]:
-    """Each row's profile number, and each profile's part values."""
-    key = np.zeros(n, np.int64)
-    used: list[tuple[int, int, int]] = []  # (part, size, constant value or -1)
+def _combine(parts: list[Part], n: int) -> tuple[I64, list[list[int]]]:
+    """Each row's profile number, and each profile's part values. Parts with one value for
+    every row stay out of the key; the profiles are numbered in key order."""
+    key: I64 | None = None
+    used: list[tuple[int, int, int]] = []  # (part, size, the constant value or -1)
     radix = 1
     for i, (values, size) in enumerate(parts):
-        if n == 0 or int(values.min()) == int(values.max()):
-            used.append((i, 1, int(values[0]) if n else 0))
+        if isinstance(values, int) or n == 0 or int(values.min()) == int(values.max()):
+            constant = values if isinstance(values, int) else (int(values[0]) if n else 0)
+            used.append((i, 1, constant if 0 <= constant < size else 0))
             continue
-        key = key * size + values
+        key = values.astype(np.int64) if key is None else key * size + values
         used.append((i, size, -1))
         radix *= size
-    if radix <= max(4 * n, 1 << 20):
+    if key is None:
+        keys, number = np.zeros(1, np.int64), np.zeros(n, np.int64)
+    elif radix <= max(4 * n, 1 << 20):
         present = np.zeros(radix, np.bool_)
         present[key] = True
         keys = np.flatnonzero(present)
@@ -134,7 +174,7 @@ def _combine(parts: list[tuple[I64, int]], n: int) -> tuple[I64, list[list[int]]
     for whole in keys.tolist():
         digits = [0] * len(parts)
         for i, size, constant in reversed(used):
-            if constant >= 0:
+            if constant >= 0 and size == 1:
                 digits[i] = constant
             else:
                 whole, digits[i] = divmod(whole, size)
@@ -172,28 +212,33 @@ def assign_profiles(
         )
         items.append(build_profile(key, versions[v]) if v < len(versions) else Profile(valid=False))
     profiles = Profiles(items)
-    ok = profiles.usable[number]
-    invalid = np.array([not p.valid for p in items], np.bool_)[number]
-    bad |= invalid
-    bad |= cols.has_balance & ~profiles.personal_account[number]
+    valid = np.array([p.valid for p in items], np.bool_)
+    fallback = np.zeros(cols.n, np.bool_)
+    if not valid.all():
+        bad |= ~valid[number]
+    if not profiles.usable.all():
+        fallback = (~profiles.usable & valid)[number]
+    if cols.has_balance.any() and not profiles.personal_account.all():
+        bad |= cols.has_balance & ~profiles.personal_account[number]
     quota, disease_bad, disease_inexact = _diseases(cols, number, profiles, bad)
-    bad |= disease_bad
-    fallback = ~ok & ~invalid
-    fallback |= disease_inexact
+    if disease_bad is not None:
+        bad |= disease_bad
+    if disease_inexact is not None:
+        fallback |= disease_inexact
     return RowProfiles(version, number, profiles, bad, fallback, quota), versions
 
 
 def _diseases(
     cols: Columns, number: I64, profiles: Profiles, bad: Flags
-) -> tuple[I64, Flags, Flags]:
+) -> tuple[I64, Flags | None, Flags | None]:
     """Per chronic row: the monthly quota of its disease, and whether the disease fits the
     class (given when the class counts per disease, one of the class's diseases)."""
-    quota = np.full(cols.n, 0, np.int64)
-    wrong = np.zeros(cols.n, np.bool_)
-    inexact = np.zeros(cols.n, np.bool_)
+    quota = np.zeros(cols.n, np.int64)
     rows = np.flatnonzero((cols.med_type == CHRONIC) & ~bad)
     if len(rows) == 0:
-        return quota, wrong, inexact
+        return quota, None, None
+    wrong = np.zeros(cols.n, np.bool_)
+    inexact = np.zeros(cols.n, np.bool_)
     width = len(cols.chronic_disease.words) + 1
     pair = number[rows] * width + (cols.chronic_disease.codes[rows] + 1)
     pairs, which = np.unique(pair, return_inverse=True)
@@ -221,18 +266,20 @@ def _diseases(
 
 
 def reasons(cols: Columns, rows: RowProfiles) -> npt.NDArray[np.int8]:
-    """Spec 2.2 as a code per row (params.REASONS), first matching rule wins."""
+    """Spec 2.2 as a code per row (params.REASONS), first matching rule wins (the rules are
+    applied last to first, each overriding the ones after it). Cheap checks first."""
     p = rows.profiles
-    code = p.fixed_reason[rows.profile]
-    waiting = p.waiting_years[rows.profile]
-    code = np.where(
-        (code == 0) & (cols.continuous_years < waiting), REASON_CODE["waiting_period"], code
-    )
+    code = p.fixed_reason[rows.profile] if p.fixed_reason.any() else np.zeros(cols.n, np.int8)
+    if p.waiting_years.any():
+        late = cols.continuous_years < p.waiting_years[rows.profile]
+        code[late & (code == 0)] = REASON_CODE["waiting_period"]
     cause = cols.cause
-    excluded = (cause >= 0) & ~((cause == SELF_HARM) & cols.mental_illness)
-    code = np.where(excluded, cause + 2, code)
-    code = np.where(~cols.designated & ~cols.approved, REASON_CODE["non_designated"], code)
-    return code.astype(np.int8)
+    if int(cause.max(initial=-1)) >= 0:
+        excluded = (cause >= 0) & ~((cause == SELF_HARM) & cols.mental_illness)
+        code[excluded] = (cause[excluded] + 2).astype(np.int8)
+    if not cols.designated.all():
+        code[~cols.designated & ~cols.approved] = REASON_CODE["non_designated"]
+    return code
 
 
-__all__ = ["RowProfiles", "assign_profiles", "calendar", "reasons"]
+__all__ = ["RowProfiles", "assign_profiles", "calendar_year", "reasons"]
