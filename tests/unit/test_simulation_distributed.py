@@ -168,6 +168,10 @@ def test_cluster_options_and_inputs_are_checked(tmp_path: Path) -> None:
         partition_files(empty)
     with pytest.raises(ClusterError, match="不是目录"):
         partition_files(single)
+    for k in (1, 0):  # a nested (hive-style) layout: part=k/data.parquet
+        (empty / f"part={k}").mkdir()
+        write_claims(synthetic(3, seed=k), empty / f"part={k}" / "data.parquet")
+    assert partition_files(empty) == [empty / f"part={k}" / "data.parquet" for k in (0, 1)]
 
 
 def test_simulate_refuses_bad_cluster_options(tmp_path: Path) -> None:

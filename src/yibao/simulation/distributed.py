@@ -44,10 +44,11 @@ class ClusterError(ValueError):
 
 
 def partition_files(directory: Path) -> list[Path]:
-    """The Parquet files of a person-partitioned directory, in name order (the merge order)."""
+    """The Parquet files of a person-partitioned directory and its subdirectories (as
+    ``read_claims`` reads them), in path order (the merge order)."""
     if not directory.is_dir():
         raise ClusterError(f"--claims：{directory} 不是目录")
-    files = sorted(p for p in directory.iterdir() if p.suffix == ".parquet" and p.is_file())
+    files = sorted(p for p in directory.rglob("*.parquet") if p.is_file())
     if not files:
         raise ClusterError(f"--claims：目录 {directory} 中没有 .parquet 文件")
     return files
@@ -119,16 +120,16 @@ class PartitionError(ValueError):
 def _run_file(
     path: str, registry: PolicyRegistry, reform: Policy | None, policy: str
 ) -> PartitionOutcome:
-    """One task on a worker: the file's claims settled and summarised."""
-    name = Path(path).name
+    """One task on a worker: the file's claims settled and summarised. Errors name the whole
+    path (a nested layout may repeat file names)."""
     try:
         return run_partition(Path(path), registry, reform, policy=policy)
     except ReformError as exc:
-        raise PartitionError("--reform", f"{name}：{exc}") from None
+        raise PartitionError("--reform", f"{path}：{exc}") from None
     except ClaimError as exc:
-        raise PartitionError("--claims", f"{name}：{exc}") from None
+        raise PartitionError("--claims", f"{path}：{exc}") from None
     except (OSError, pa.ArrowException) as exc:
-        raise PartitionError("--claims", f"无法读取 {name}：{exc}") from None
+        raise PartitionError("--claims", f"无法读取 {path}：{exc}") from None
 
 
 def run_on_cluster(
