@@ -48,7 +48,7 @@ SLICE_LABELS: dict[str, tuple[str, Callable[[str], str]]] = {
 STYLE = """
 body{font-family:system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;margin:0;
  color:#1b1b1b;background:#f5f7fa;line-height:1.5}
-main{max-width:960px;margin:0 auto;padding:12px}p,h1,h2{overflow-wrap:anywhere}
+main{max-width:960px;margin:0 auto;padding:12px}p,h1,h2{overflow-wrap:break-word}
 h1{font-size:1.35rem;margin:.4rem 0}h2{font-size:1.1rem;margin:1.4rem 0 .4rem}
 .note{color:#555;font-size:.9rem}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:8px}
@@ -59,7 +59,7 @@ table{border-collapse:collapse;width:100%;font-size:.9rem;white-space:nowrap}
 th,td{padding:6px 8px;border-bottom:1px solid #e3e6ea;text-align:right}
 th:first-child,td:first-child{text-align:left}td:first-child{white-space:normal;min-width:5em}th{background:#eef2f6}
 .chart{width:100%;height:280px;background:#fff;border-radius:8px;box-shadow:0 1px 2px #0002}
-.legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 10px;vertical-align:-1px}
+.nb{white-space:nowrap}.legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 10px;vertical-align:-1px}
 """
 CHARTS = """
 (function(){
@@ -109,6 +109,11 @@ def _money(text: str) -> str:
     return f"{sign}{int(whole):,}.{cents}"
 
 
+def _signed(text: str) -> str:
+    """A change with its sign: +1,234.50, -8.00, 0.00."""
+    return _money(text) if text.startswith("-") or text == "0.00" else "+" + _money(text)
+
+
 def _table(head: list[str], rows: list[list[str]]) -> str:
     th = "".join(f"<th>{_e(h)}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in rows)
@@ -124,7 +129,8 @@ def _cards(data: dict[str, Any]) -> str:
             diff = reform["change"]["totals"][a]
             cls = "same" if diff == "0.00" else ("down" if diff.startswith("-") else "up")
             extra = (
-                f'<span class="{cls}">改革后 {_money(reform["totals"][a])}（{_money(diff)}）</span>'
+                f'<span class="{cls}">改革后 {_money(reform["totals"][a])}<br>'
+                f"变化 {_signed(diff)}</span>"
             )
         out.append(
             f'<div class="card">{_e(AMOUNT_LABELS[a])}<b>{_money(base["totals"][a])}</b>{extra}</div>'
@@ -199,9 +205,12 @@ def render_html(data: dict[str, Any], reform: Policy | None) -> str:
     if ref is not None:
         parts.append(f"<p>{_e(summary)}</p>")
         if ref["change"]["affected_deciles"]:
-            cuts = "、".join(_money(v) for v in ref["change"]["affected_deciles"])
+            cuts = "、".join(
+                f'<span class="nb">{_e(_money(v))}</span>'
+                for v in ref["change"]["affected_deciles"]
+            )
             parts.append(
-                f'<p class="note">负担有变化的人，每人变化的十分位点（10%…90%）：{_e(cuts)}</p>'
+                f'<p class="note">负担有变化的人，每人变化的十分位点（10%…90%）：{cuts}</p>'
             )
     parts += [
         "<h2>基金支付：按医院等级（万元）</h2>",
