@@ -142,3 +142,44 @@ def test_nearest_rank_and_money_strings() -> None:
     assert mean_yuan(100, 3) == "0.33"
     assert mean_yuan(-50, 2) == "-0.25"
     assert mean_yuan(1, 2) == "0.01"
+
+
+def test_the_totals_are_what_the_scalar_engine_pays_claim_by_claim() -> None:
+    from collections import defaultdict
+    from decimal import Decimal
+
+    from yibao.batch.scalar import parse_row
+    from yibao.rules.chain import settle_chain
+
+    reg = builtin_registry()
+    policies = [reg.policies[p] for p in ("taiyuan-resident", "national-employee")]
+    table = synth_claims(policies, 2025, 160, seed=21)
+    cases = table_to_cases(table)
+    by_person: dict[str, list[int]] = defaultdict(list)
+    for row, case in enumerate(cases):
+        if case["policy"] == "national-employee":
+            by_person[str(case["person_id"])].append(row)
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    by_level: dict[str, Decimal] = defaultdict(Decimal)
+    for rows in by_person.values():
+        rows.sort(key=lambda r: str(cases[r]["date"]))
+        parsed = [parse_row(r, cases[r], reg) for r in rows]
+        for row, result in zip(rows, settle_chain(parsed), strict=True):
+            for field in (
+                "medfee_sumamt",
+                "hifp_pay",
+                "hifmi_pay",
+                "fund_pay_sumamt",
+                "acct_pay",
+                "psn_cash_pay",
+            ):
+                totals[field] += getattr(result, field)
+            by_level[str(cases[row]["encounter"]["hospital_level"])] += result.fund_pay_sumamt
+    data = report_data(run_local(table, reg, None, policy="national-employee", rows_per_chunk=90))
+    base = data["baseline"]
+    assert base["totals"] == {k: f"{v:.2f}" for k, v in totals.items()}
+    assert {k: v["fund_pay_sumamt"] for k, v in base["by_hospital_level"].items()} == {
+        k: f"{v:.2f}" for k, v in sorted(by_level.items())
+    }
+    assert base["persons"] == len(by_person)
+    assert base["skipped_claims"] == sum(1 for c in cases if c["policy"] != "national-employee")
