@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
@@ -103,3 +104,42 @@ def test_the_dashboard_csv_headings_and_bands_are_in_english(
     page = reviewer.get("/staff/dashboard?date_from=2026-01-01&date_to=2026-12-31").text
     assert "over 10000 yuan" in page
     assert "元以上" not in page
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _main(html: str) -> str:
+    """The page's own content (the header carries the 中文 switch and the role)."""
+    return html.split("<main>", 1)[1].split("</main>", 1)[0]
+
+
+def test_refusals_notices_and_lookups_made_in_python_are_in_english(
+    signed_in: Callable[..., StaffBrowser],
+) -> None:
+    reviewer = signed_in("reviewer")
+    reviewer.client.cookies.set(LANG_COOKIE, "en")
+    missing = reviewer.get("/staff/claims/999999")
+    assert missing.status_code == 404
+    assert "There is no such claim." in missing.text
+    lookup = reviewer.get("/staff/settlements?setl_id=NOPE").text
+    assert "Settlement lookup" in lookup
+    assert "There is no such settlement, or it is outside your regions" in lookup
+    audit = _main(reviewer.get("/staff/settlement-audit").text)
+    assert "Direct settlements · smart audit" in audit
+    assert not CJK.search(audit), CJK.findall(audit)
+    identity = _main(reviewer.get("/staff/identity").text)
+    assert not CJK.search(identity), CJK.findall(identity)
+    admin = signed_in("admin")
+    admin.client.cookies.set(LANG_COOKIE, "en")
+    uploaded = admin.post(
+        "/staff/policies/upload", files={"file": ("p.yaml", policy_upload_text().encode())}
+    )
+    assert "Checked and saved as draft" in uploaded.text
+    assert "已校验并保存为草稿" not in uploaded.text
+    added = admin.post("/staff/members", {"username": "li.new", "role": "reviewer"})
+    assert "Added li.new. The one-time initial password is shown only this once" in added.text
+    payer = signed_in("payer")
+    payer.client.cookies.set(LANG_COOKIE, "en")
+    payments = _main(payer.get("/staff/payments").text)
+    assert not CJK.search(payments), CJK.findall(payments)

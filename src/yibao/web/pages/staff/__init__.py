@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from yibao.domain.text import N_
 from yibao.web.pages.staff import (
     audit_pages,
     catalog_pages,
@@ -68,5 +69,5 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(CsrfRejected)
     def _csrf(request: Request, exc: CsrfRejected) -> Response:
         return render(
-            request, "forbidden.html", None, 403, message="页面已过期或来源不明，请刷新后重试。"
+            request, "forbidden.html", None, 403, message=N_("页面已过期或来源不明，请刷新后重试。")
         )

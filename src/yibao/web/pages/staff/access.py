@@ -40,9 +40,18 @@ templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(  # type: ignore[attr-defined]
     gettext=i18n.gettext, ngettext=i18n.ngettext, pgettext=i18n.pgettext, newstyle=True
 )
-# a Text (a sentence with values, from the services or the rules) translated then filled;
-# anything else as it is
-templates.env.filters["tr"] = lambda value: shown_in(value, i18n.gettext)
+
+
+def translated(value: object) -> str:
+    """``|tr``: words made in Python shown in the page language. A :class:`Text` (a sentence
+    with values, from the rules or the services) is translated, then filled; a string is
+    translated if the catalog has it (a label marked ``N_``), else shown as it is."""
+    if isinstance(value, str):
+        return i18n.gettext(value)
+    return shown_in(value, i18n.gettext)
+
+
+templates.env.filters["tr"] = translated
 ROLE_NAMES_FOR_CATALOG = (N_("审核员"), N_("支付"), N_("管理员"))
 
 

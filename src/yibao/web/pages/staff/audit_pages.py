@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
+from yibao.domain.text import N_
 from yibao.persistence.db import unit_of_work
 from yibao.services import audit
 from yibao.web.pages.staff.access import StaffContext, StaffPage, render, transaction
@@ -28,7 +29,7 @@ def _query(request: Request, ctx: StaffContext) -> tuple[audit.AuditQuery, dict[
             try:
                 dates[name] = date.fromisoformat(raw)
             except ValueError:
-                errors[name] = "日期格式应为 YYYY-MM-DD"
+                errors[name] = N_("日期格式应为 YYYY-MM-DD")
     q = audit.AuditQuery(
         actor=p.get("actor", "").strip()[:60],
         action=p.get("action", "").strip()[:60],

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from yibao.domain.text import N_
 from yibao.services import catalog, catalog_versions
 from yibao.services.applications import local_today
 from yibao.web.pages.staff.access import StaffContext, StaffPage, now, render, transaction
@@ -27,7 +28,7 @@ def catalog_search(
         try:
             when = date.fromisoformat(on.strip())
         except ValueError:
-            errors["on"] = "日期格式应为 YYYY-MM-DD"
+            errors["on"] = N_("日期格式应为 YYYY-MM-DD")
     q, code = q.strip()[:50], code.strip()[:50]
     with transaction(request) as session:
         hits = catalog.search(session, q, limit=50, on_date=when) if q and not errors else []

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from yibao.domain.money import from_fen
+from yibao.domain.text import N_
 from yibao.persistence.tables import ApplicationFile
 from yibao.services import (
     applications,
@@ -39,7 +40,7 @@ def _int(raw: str, field: str, errors: dict[str, str]) -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or len(raw) > 9:
-        errors[field] = "应为不小于 0 的整数"
+        errors[field] = N_("应为不小于 0 的整数")
         return None
     return int(raw)
 
@@ -56,9 +57,9 @@ def claim_queue(
 ) -> Response:
     errors: dict[str, str] = {}
     if claim_type and claim_type not in CLAIM_TYPES:
-        errors["claim_type"] = "请选择报销类别"
+        errors["claim_type"] = N_("请选择报销类别")
     if region and not (region.isdigit() and len(region) <= 6):
-        errors["region"] = "地区代码应为 2–6 位数字"
+        errors["region"] = N_("地区代码应为 2–6 位数字")
     age = _int(min_age, "min_age", errors)
     amount = _int(min_amount, "min_amount", errors)
     f = claim_review.QueueFilter(
@@ -96,7 +97,7 @@ def _detail(
         try:
             app, person = claim_review.load(session, application_id, ctx.regions)
         except NotFound:
-            return render(request, "forbidden.html", ctx, 404, message="没有这件手工报销申请。")
+            return render(request, "forbidden.html", ctx, 404, message=N_("没有这件手工报销申请。"))
         details = claim_review.details_of(app)
         result = None
         if app.status in claim_review.REVIEWABLE:
@@ -132,10 +133,10 @@ def _detail(
 
 
 DONE = {
-    "first": "初审通过，等待另一位审核员复核",
-    "approved": "已通过，已生成结算，等待支付",
-    "returned": "已退回补充材料",
-    "rejected": "已决定未通过",
+    "first": N_("初审通过，等待另一位审核员复核"),
+    "approved": N_("已通过，已生成结算，等待支付"),
+    "returned": N_("已退回补充材料"),
+    "rejected": N_("已决定未通过"),
 }
 
 
@@ -152,10 +153,10 @@ def claim_file(request: Request, ctx: ReviewerPage, application_id: int, file_id
         try:
             app, _ = claim_review.load(session, application_id, ctx.regions)
         except NotFound:
-            return render(request, "forbidden.html", ctx, 404, message="没有这个文件。")
+            return render(request, "forbidden.html", ctx, 404, message=N_("没有这个文件。"))
         f = session.get(ApplicationFile, file_id)
         if f is None or f.application_id != app.id:
-            return render(request, "forbidden.html", ctx, 404, message="没有这个文件。")
+            return render(request, "forbidden.html", ctx, 404, message=N_("没有这个文件。"))
         data, content_type = f.data, f.content_type
     return Response(
         data,
@@ -201,11 +202,11 @@ def claim_decide(
                     ctx,
                     application_id,
                     400,
-                    errors={"decision": "请选择审核决定"},
+                    errors={"decision": N_("请选择审核决定")},
                     values=values,
                 )
     except NotFound:
-        return render(request, "forbidden.html", ctx, 404, message="没有这件手工报销申请。")
+        return render(request, "forbidden.html", ctx, 404, message=N_("没有这件手工报销申请。"))
     except ServiceError as exc:
         return _detail(
             request,

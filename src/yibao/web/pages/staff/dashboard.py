@@ -82,9 +82,9 @@ def _scope(request: Request, ctx: StaffContext) -> tuple[dashboard.Scope, dict[s
             try:
                 values[name] = date.fromisoformat(raw)
             except ValueError:
-                errors[name] = "日期格式应为 YYYY-MM-DD"
+                errors[name] = N_("日期格式应为 YYYY-MM-DD")
     if not errors and values["date_from"] > values["date_to"]:
-        errors["date_to"] = "截止日期不能早于起始日期"
+        errors["date_to"] = N_("截止日期不能早于起始日期")
     return dashboard.Scope(values["date_from"], values["date_to"], ctx.region_filter), errors
 
 

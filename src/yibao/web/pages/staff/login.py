@@ -10,6 +10,7 @@ import segno
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from yibao.domain.text import N_
 from yibao.persistence.tables import StaffMember, StaffSession
 from yibao.services import audit, staff, staff_sessions
 from yibao.services.errors import InvalidInput
@@ -27,7 +28,7 @@ from yibao.web.pages.staff.rate_limit import SlidingWindow
 router = APIRouter()
 LOGIN_CSRF_COOKIE = "yibao_staff_login"
 login_limiter = SlidingWindow(limit=20, window_s=300)
-LOGIN_FAILED = "用户名、密码或动态口令不正确，或账户已暂时锁定"
+LOGIN_FAILED = N_("用户名、密码或动态口令不正确，或账户已暂时锁定")
 SetupCtx = Annotated[StaffContext, Depends(StaffPage(setup=True))]
 SetupAction = Annotated[StaffContext, Depends(StaffAction(setup=True))]
 
@@ -69,10 +70,10 @@ def login_submit(
 ) -> Response:
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie or not secrets.compare_digest(cookie, csrf_token):
-        return _login_page(request, "页面已过期，请重新提交", username, 400)
+        return _login_page(request, N_("页面已过期，请重新提交"), username, 400)
     client = request.client.host if request.client else "unknown"
     if not login_limiter.allow(client):
-        return _login_page(request, "尝试过于频繁，请 5 分钟后再试", username, 429)
+        return _login_page(request, N_("尝试过于频繁，请 5 分钟后再试"), username, 429)
     username, totp = username.strip()[:40], totp.strip()[:10]
     at = now()
     with transaction(request) as session:
@@ -170,7 +171,7 @@ def setup_totp(request: Request, ctx: SetupAction, totp: Annotated[str, Form()] 
             member = session.get(StaffMember, ctx.staff_id)
             assert member is not None
             if member.must_change_password:
-                raise InvalidInput("请先修改初始密码", field="totp")
+                raise InvalidInput(N_("请先修改初始密码"), field="totp")
             staff.confirm_enrolment(session, member, totp[:10], now(), ctx.actor)
             row = session.get(StaffSession, ctx.token_hash)
             assert row is not None

@@ -5,12 +5,14 @@ A region-limited admin manages only staff limited to regions inside their own.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from yibao.domain.text import N_, Joined, Text
 from yibao.persistence.tables import StaffMember
 from yibao.services import staff
 from yibao.services.errors import ServiceError
@@ -40,9 +42,9 @@ def _page(
     ctx: StaffContext,
     status: int = 200,
     *,
-    errors: dict[str, str] | None = None,
+    errors: Mapping[str, str | Text] | None = None,
     form: dict[str, str] | None = None,
-    notice: str = "",
+    notice: str | Text = "",
     initial: str = "",
 ) -> Response:
     with transaction(request) as session:
@@ -81,20 +83,26 @@ def add_member(
     form = {"username": username, "role": role, "regions": regions}
     wanted = tuple(r.strip() for r in regions.replace("，", ",").split(",") if r.strip())
     if not _manages(ctx, wanted):
-        errors = {"regions": f"只能新增限定在您的地区（{'、'.join(ctx.regions)}）内的人员"}
+        errors: dict[str, str | Text] = {
+            "regions": Text(
+                N_("只能新增限定在您的地区（{regions}）内的人员"),
+                regions=Joined(N_("、"), ctx.regions),
+            )
+        }
         return _page(request, ctx, 400, errors=errors, form=form)
     try:
         with transaction(request) as session:
             new = staff.add_staff(session, username[:40], role, wanted, actor=ctx.actor)
     except ServiceError as exc:
-        errors = {exc.field or "username": exc.message}
-        if exc.field == "region":
-            errors = {"regions": exc.message}
-        return _page(request, ctx, 400, errors=errors, form=form)
+        field = "regions" if exc.field == "region" else exc.field or "username"
+        return _page(request, ctx, 400, errors={field: exc.message}, form=form)
     return _page(
         request,
         ctx,
-        notice=f"已新增 {new.member.username}。一次性初始密码只显示这一次，请当面交给本人。",
+        notice=Text(
+            N_("已新增 {username}。一次性初始密码只显示这一次，请当面交给本人。"),
+            username=new.member.username,
+        ),
         initial=new.initial_password,
     )
 
@@ -115,7 +123,9 @@ def reset_member(request: Request, ctx: AdminAction, staff_id: int) -> Response:
     return _page(
         request,
         ctx,
-        notice=f"已重置 {name} 的密码与动态口令。一次性初始密码只显示这一次。",
+        notice=Text(
+            N_("已重置 {username} 的密码与动态口令。一次性初始密码只显示这一次。"), username=name
+        ),
         initial=initial,
     )
 
@@ -125,9 +135,9 @@ def set_member_active(
     request: Request, ctx: AdminAction, staff_id: int, active: Annotated[str, Form()] = ""
 ) -> Response:
     if active not in ("0", "1"):
-        return _page(request, ctx, 400, errors={"active": "请选择启用或停用"})
+        return _page(request, ctx, 400, errors={"active": N_("请选择启用或停用")})
     if staff_id == ctx.staff_id:
-        return _page(request, ctx, 400, errors={"active": "不能停用自己的账户"})
+        return _page(request, ctx, 400, errors={"active": N_("不能停用自己的账户")})
     with transaction(request) as session:
         member = _member(session, ctx, staff_id)
         staff.set_active(session, member, active == "1", ctx.actor, now())

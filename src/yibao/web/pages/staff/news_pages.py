@@ -4,12 +4,14 @@ and change only articles of their regions."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from yibao.domain.text import N_, Joined, Text
 from yibao.persistence.tables import NewsArticle
 from yibao.services import audit, news
 from yibao.services.errors import NotFound, ServiceError
@@ -31,7 +33,7 @@ def _page(
     request: Request,
     ctx: StaffContext,
     status: int = 200,
-    errors: dict[str, str] | None = None,
+    errors: Mapping[str, str | Text] | None = None,
     values: dict[str, str] | None = None,
 ) -> Response:
     with transaction(request) as session:
@@ -69,7 +71,15 @@ def news_create(
     region = region.strip()
     if ctx.regions and not ctx.sees(region):
         return _page(
-            request, ctx, 400, {"region": f"只能发布到您的地区（{'、'.join(ctx.regions)}）"}, values
+            request,
+            ctx,
+            400,
+            {
+                "region": Text(
+                    N_("只能发布到您的地区（{regions}）"), regions=Joined(N_("、"), ctx.regions)
+                )
+            },
+            values,
         )
     try:
         with transaction(request) as session:
@@ -88,7 +98,7 @@ def news_create(
 def _article(session: Session, ctx: StaffContext, article_id: int) -> NewsArticle:
     article = session.get(NewsArticle, article_id)
     if article is None or not _mine(ctx, article.region):
-        raise NotFound("没有这篇资讯", field="id")
+        raise NotFound(N_("没有这篇资讯"), field="id")
     return article
 
 
@@ -97,7 +107,7 @@ def news_status(
     request: Request, ctx: AdminAction, article_id: int, to: Annotated[str, Form()] = ""
 ) -> Response:
     if to not in ("published", "draft"):
-        return _page(request, ctx, 400, {"status": "请选择发布或撤回"})
+        return _page(request, ctx, 400, {"status": N_("请选择发布或撤回")})
     try:
         with transaction(request) as session:
             article = _article(session, ctx, article_id)
@@ -112,5 +122,5 @@ def news_status(
                 region=article.region,
             )  # fmt: skip
     except NotFound:
-        return render(request, "forbidden.html", ctx, 404, message="没有这篇资讯。")
+        return render(request, "forbidden.html", ctx, 404, message=N_("没有这篇资讯。"))
     return RedirectResponse("/staff/news", 303)

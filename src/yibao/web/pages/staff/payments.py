@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from yibao.domain.money import from_fen
+from yibao.domain.text import N_
 from yibao.services import bank_accounts, payments
 from yibao.services.claim_review import details_of
 from yibao.services.errors import NotFound, ServiceError
@@ -65,7 +66,7 @@ def batch_detail(request: Request, ctx: PayerPage, batch_id: int) -> Response:
         try:
             batch = payments.get(session, batch_id, ctx.regions)
         except NotFound:
-            return render(request, "forbidden.html", ctx, 404, message="没有这个支付批次。")
+            return render(request, "forbidden.html", ctx, 404, message=N_("没有这个支付批次。"))
         rows = [
             (
                 a.id,
@@ -85,7 +86,7 @@ def batch_file(request: Request, ctx: PayerPage, batch_id: int) -> Response:
         try:
             batch = payments.get(session, batch_id, ctx.regions)
         except NotFound:
-            return render(request, "forbidden.html", ctx, 404, message="没有这个支付批次。")
+            return render(request, "forbidden.html", ctx, 404, message=N_("没有这个支付批次。"))
         text = payments.bank_file(session, batch)
     return Response(
         "\ufeff" + text,
@@ -101,7 +102,7 @@ def batch_paid(request: Request, ctx: PayerAction, batch_id: int) -> Response:
             batch = payments.get(session, batch_id, ctx.regions)
             payments.mark_paid(session, batch, ctx.actor, now())
     except NotFound:
-        return render(request, "forbidden.html", ctx, 404, message="没有这个支付批次。")
+        return render(request, "forbidden.html", ctx, 404, message=N_("没有这个支付批次。"))
     except ServiceError as exc:
         return _list(request, ctx, 400, exc.message)
     return RedirectResponse(f"/staff/payments/batches/{batch_id}", 303)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from yibao.domain.text import N_, Text
 from yibao.persistence.tables import Person, SettlementRecord
 from yibao.rules import default_registry
 from yibao.rules.policy_diff import diff
@@ -65,12 +66,12 @@ def policy_detail(
 ) -> Response:
     policy = default_registry().get(policy_id)
     if policy is None:
-        return render(request, "forbidden.html", ctx, 404, message="没有这项医保政策。")
+        return render(request, "forbidden.html", ctx, 404, message=N_("没有这项医保政策。"))
     dates = [v.version for v in policy.versions]
     errors = {}
     first, second = _date(a), _date(b)
     if (a and first is None) or (b and second is None):
-        errors["a"] = "日期格式应为 YYYY-MM-DD"
+        errors["a"] = N_("日期格式应为 YYYY-MM-DD")
     first = first or (dates[-2] if len(dates) > 1 else dates[0])
     second = second or dates[-1]
     changes = diff(policy, first, second)
@@ -94,12 +95,12 @@ def policy_upload(
     request: Request, ctx: AdminAction, file: Annotated[UploadFile | None, File()] = None
 ) -> Response:
     if file is None or not file.filename:
-        return _list(request, ctx, 400, errors={"file": "请选择政策 YAML 文件"})
+        return _list(request, ctx, 400, errors={"file": N_("请选择政策 YAML 文件")})
     raw = file.file.read(policy_documents.MAX_BYTES + 1)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return _list(request, ctx, 400, errors={"file": "文件应为 UTF-8 编码的 YAML"})
+        return _list(request, ctx, 400, errors={"file": N_("文件应为 UTF-8 编码的 YAML")})
     try:
         with transaction(request) as session:
             up = policy_documents.upload(session, text, ctx.actor, local_today(now()))
@@ -109,7 +110,11 @@ def policy_upload(
     return _list(
         request,
         ctx,
-        notice=f"已校验并保存为草稿（编号 {doc_id}，{effective} 起生效）。发布后按生效日期执行。",
+        notice=Text(
+            N_("已校验并保存为草稿（编号 {number}，{effective} 起生效）。发布后按生效日期执行。"),
+            number=doc_id,
+            effective=effective,
+        ),
     )
 
 
@@ -140,7 +145,7 @@ def settlement_lookup(request: Request, ctx: AnyPage, setl_id: str = "") -> Resp
             if person is None or not ctx.sees(person.region):
                 found = None
         if found is None:
-            error = "没有这笔结算，或不在您的地区内"
+            error = N_("没有这笔结算，或不在您的地区内")
     return render(
         request,
         "settlement.html",

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from yibao.domain.text import N_, Text
 from yibao.services import applications, persons, review_queues, uploads
 from yibao.services.errors import NotFound, ServiceError
 from yibao.web.pages.staff.access import (
@@ -26,13 +27,13 @@ ReviewerAction = Annotated[StaffContext, Depends(StaffAction("reviewer"))]
 
 
 def _queue(
-    request: Request, ctx: StaffContext, kind: str, status: int = 200, error: str = ""
+    request: Request, ctx: StaffContext, kind: str, status: int = 200, error: str | Text = ""
 ) -> Response:
     with transaction(request) as session:
         try:
             rows = review_queues.pending(session, kind, ctx.regions)
         except NotFound:
-            return render(request, "forbidden.html", ctx, 404, message="没有这个审核队列。")
+            return render(request, "forbidden.html", ctx, 404, message=N_("没有这个审核队列。"))
         shown = [(a, p.name, persons.masked_certno(p), p.region, d) for a, p, d in rows]
     return render(
         request, "queue.html", ctx, status, kind=kind, title=review_queues.KINDS[kind],
@@ -56,7 +57,7 @@ def queue_decide(
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     if decision not in ("approve", "reject"):
-        return _queue(request, ctx, kind, 400, "请选择通过或未通过")
+        return _queue(request, ctx, kind, 400, N_("请选择通过或未通过"))
     try:
         with transaction(request) as session:
             review_queues.decide(
@@ -64,16 +65,24 @@ def queue_decide(
                 ctx.regions, now(),
             )  # fmt: skip
     except NotFound:
-        return render(request, "forbidden.html", ctx, 404, message="没有这件申请。")
+        return render(request, "forbidden.html", ctx, 404, message=N_("没有这件申请。"))
     except ServiceError as exc:
-        return _queue(request, ctx, kind, 400, f"申请 {application_id}：{exc.message}")
+        return _queue(
+            request,
+            ctx,
+            kind,
+            400,
+            Text(N_("申请 {number}：{message}"), number=application_id, message=Text(exc.message)),
+        )
     return RedirectResponse(f"/staff/queues/{kind}", 303)
 
 
-def _identity(request: Request, ctx: StaffContext, status: int = 200, error: str = "") -> Response:
+def _identity(
+    request: Request, ctx: StaffContext, status: int = 200, error: str | Text = ""
+) -> Response:
     with transaction(request) as session:
         rows = [
-            (c, p.name if p else "（未实名）", persons.masked_certno(p) if p else "")
+            (c, p.name if p else N_("（未实名）"), persons.masked_certno(p) if p else "")
             for c, _u, p in review_queues.identity_pending(session, ctx.regions)
         ]
     return render(
@@ -95,17 +104,17 @@ def identity_queue(request: Request, ctx: ReviewerPage) -> Response:
 @router.get("/identity/{check_id}/{which}")
 def identity_photo(request: Request, ctx: ReviewerPage, check_id: int, which: str) -> Response:
     if which not in ("id_photo", "selfie"):
-        return render(request, "forbidden.html", ctx, 404, message="没有这张照片。")
+        return render(request, "forbidden.html", ctx, 404, message=N_("没有这张照片。"))
     with transaction(request) as session:
         try:
             check, _, _ = review_queues.identity_check(session, check_id, ctx.regions)
         except NotFound:
-            return render(request, "forbidden.html", ctx, 404, message="没有这张照片。")
+            return render(request, "forbidden.html", ctx, 404, message=N_("没有这张照片。"))
         name = getattr(check, which)
     folder = request.app.state.settings.var_dir / "uploads" / "identity"
     path = uploads.stored_path(folder, name)
     if path is None:
-        return render(request, "forbidden.html", ctx, 404, message="没有这张照片。")
+        return render(request, "forbidden.html", ctx, 404, message=N_("没有这张照片。"))
     media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return Response(
         path.read_bytes(), media_type=media, headers={"X-Content-Type-Options": "nosniff"}
@@ -121,7 +130,7 @@ def identity_decide(
     reason: Annotated[str, Form()] = "",
 ) -> Response:
     if decision not in ("approve", "reject"):
-        return _identity(request, ctx, 400, "请选择通过或未通过")
+        return _identity(request, ctx, 400, N_("请选择通过或未通过"))
     try:
         with transaction(request) as session:
             review_queues.decide_identity(
@@ -134,7 +143,12 @@ def identity_decide(
                 now(),
             )
     except NotFound:
-        return render(request, "forbidden.html", ctx, 404, message="没有这条认证记录。")
+        return render(request, "forbidden.html", ctx, 404, message=N_("没有这条认证记录。"))
     except ServiceError as exc:
-        return _identity(request, ctx, 400, f"认证记录 {check_id}：{exc.message}")
+        return _identity(
+            request,
+            ctx,
+            400,
+            Text(N_("认证记录 {number}：{message}"), number=check_id, message=Text(exc.message)),
+        )
     return RedirectResponse("/staff/identity", 303)

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from yibao.domain.text import N_
 from yibao.services import applications, bank_accounts, claim_reversal, persons
 from yibao.services.claim_review import details_of
 from yibao.services.errors import InvalidInput, NotFound, ServiceError
@@ -43,7 +44,7 @@ def _detail(
         try:
             app, person = claim_reversal.load(session, application_id, ctx.regions)
         except NotFound:
-            return render(request, "forbidden.html", ctx, 404, message="没有这件手工报销申请。")
+            return render(request, "forbidden.html", ctx, 404, message=N_("没有这件手工报销申请。"))
         details = details_of(app)
         view = {
             "app": app,
@@ -76,7 +77,7 @@ def reverse(
             )
     except NotFound as exc:
         if exc.field == "id":
-            return render(request, "forbidden.html", ctx, 404, message="没有这件手工报销申请。")
+            return render(request, "forbidden.html", ctx, 404, message=N_("没有这件手工报销申请。"))
         return _detail(request, ctx, application_id, 409, errors={"reason": exc.message})
     except ServiceError as exc:
         code = 400 if isinstance(exc, InvalidInput) else 409
