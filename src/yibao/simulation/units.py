@@ -10,7 +10,6 @@ of the whole input.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,11 +107,6 @@ def policy_counts(path: Path) -> dict[str, int]:
             key = str(entry["values"])
             counts[key] = counts.get(key, 0) + int(entry["counts"])
     return counts
-
-
-def iter_units(path: Path) -> Iterator[tuple[Unit, pa.Table]]:
-    for unit in plan_units(path):
-        yield unit, read_unit(unit)
 
 
 __all__ = [
