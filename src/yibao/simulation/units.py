@@ -112,7 +112,6 @@ def policy_counts(path: Path) -> dict[str, int]:
 __all__ = [
     "Unit",
     "batched",
-    "iter_units",
     "parquet_files",
     "plan_units",
     "policy_counts",
