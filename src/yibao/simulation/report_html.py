@@ -71,6 +71,7 @@ function bar(id,cats,series){var el=document.getElementById(id);if(!el||!window.
   xAxis:{type:"category",data:cats,axisLabel:{interval:0}},yAxis:{type:"value"},
   series:series.map(function(s,i){return {type:"bar",data:s,itemStyle:{color:C[i]}};})});
  window.addEventListener("resize",function(){c.resize();});}
+// bar heights only (万元, rounded): every amount shown as text is the exact string
 function wan(s){return Math.round(Number(s)/100)/100;}
 function slice(key,field){var b=d.baseline[key],ks=Object.keys(b),out=[ks.map(function(k){return d.labels[key][k];}),[ks.map(function(k){return wan(b[k][field]);})]];
  if(d.reform){var r=d.reform[key];out[1].push(ks.map(function(k){return r[k]?wan(r[k][field]):0;}));}return out;}
