@@ -264,3 +264,62 @@ def test_a_direct_settlement_whose_invoice_a_claim_names_is_flagged(
     assert flagged.get("FP-LATER-1")
     assert "另有 1 件报销申请" in flagged["FP-LATER-1"][0]
     assert not flagged.get("FP-LATER-2")
+
+
+def test_an_inpatient_settlement_2304_stores_its_invoice_and_a_claim_for_it_is_flagged(
+    counter: Counter, session_factory: sessionmaker[Session]
+) -> None:
+    psn_no, now = counter.person.psn_no, _now_text()
+    mdtrt_id = counter.call(
+        "2401",
+        {
+            "mdtrtinfo": {
+                "psn_no": psn_no, "insutype": "310", "begntime": now, "mdtrt_cert_type": "02",
+                "mdtrt_cert_no": counter.cert, "med_type": "21", "ipt_no": "ZY-INV-1",
+                "atddr_no": "D1", "chfpdr_name": "李医生", "adm_diag_dscr": "肺炎",
+                "adm_dept_codg": "A03", "adm_dept_name": "内科", "adm_bed": "1",
+                "dscg_maindiag_code": "J18.900", "dscg_maindiag_name": "肺炎",
+            },
+            "diseinfo": [
+                {
+                    "psn_no": psn_no, "diag_type": "1", "maindiag_flag": "1", "diag_srt_no": 1,
+                    "diag_code": "J18.900", "diag_name": "肺炎", "diag_dept": "内科",
+                    "dise_dor_no": "D1", "dise_dor_name": "李医生", "diag_time": now,
+                }
+            ],
+        },
+    )["result"]["mdtrt_id"]  # fmt: skip
+    line = {
+        "feedetl_sn": "1", "mdtrt_id": mdtrt_id, "psn_no": psn_no, "med_type": "21",
+        "fee_ocur_time": now, "med_list_codg": DRUG, "det_item_fee_sumamt": Decimal("300.00"),
+        "cnt": Decimal("6"), "pric": Decimal("50"),
+    }  # fmt: skip
+    counter.call("2301", {"feedetail": [line]})
+    counter.call(
+        "2402",
+        {
+            "dscginfo": {
+                "mdtrt_id": mdtrt_id, "psn_no": psn_no, "insutype": "310", "endtime": now,
+                "dscg_dept_codg": "A03", "dscg_dept_name": "内科", "dscg_way": "1",
+            }
+        },
+    )  # fmt: skip
+    data = {
+        "psn_no": psn_no, "mdtrt_cert_type": "02", "mdtrt_cert_no": counter.cert,
+        "medfee_sumamt": Decimal("300.00"), "psn_setlway": "01", "mdtrt_id": mdtrt_id,
+        "insutype": "310", "acct_used_flag": "0", "mid_setl_flag": "0", "invono": "zy-inv-0001",
+    }  # fmt: skip
+    setl_id = counter.call("2304", {"data": data})["setlinfo"]["setl_id"]
+    with session_factory() as s:
+        stored = s.scalar(
+            select(SettlementRecord.invono).where(SettlementRecord.setl_id == setl_id)
+        )
+    assert stored == "ZY-INV-0001"
+    with session_factory() as s, s.begin():
+        flags = _dup_flags(s, counter.person, invoice_no="ZY-INV-0001")
+    assert flags
+    assert setl_id in flags[0]
+    counter.call("2305", {"data": {"mdtrt_id": mdtrt_id, "setl_id": setl_id, "psn_no": psn_no}})
+    with session_factory() as s, s.begin():
+        assert _dup_flags(s, counter.person, invoice_no="ZY-INV-0002") == []
+        assert smart_audit.direct_settlements(s, "ZY-INV-0001", HOSPITAL_NAME) == ()
