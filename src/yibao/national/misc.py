@@ -87,7 +87,7 @@ def person_info(ctx: Counter, data: Mapping[str, Any]) -> None:
             ],
         },
     )
-    answer.run()
+    answer.run_with_commit()
 
 
 def query_catalog(ctx: Context, data: Mapping[str, Any]) -> Any:

@@ -128,9 +128,9 @@ def _settle(ctx: Counter, data: Mapping[str, Any], *, kind: str, final: bool) ->
                 ),
             },
         )
-        answer.run()
+        answer.run_with_commit()
         return
-    writes = Batch(ctx.conn)  # every write and the stored answer: one round trip
+    writes = Batch(ctx.conn)  # every write and the stored answer: one round trip with COMMIT
     record = service.record(
         writes,
         stored,
@@ -145,7 +145,7 @@ def _settle(ctx: Counter, data: Mapping[str, Any], *, kind: str, final: bool) ->
     )
     funds = service.fund_rows(person.scheme, result)
     ctx.answer(writes, settlement_output(ctx.institution, record, visit, person, cert_type, funds))
-    writes.run()
+    writes.run_with_commit()
 
 
 def settlement_output(
@@ -193,7 +193,7 @@ def _reverse(ctx: Counter, data: Mapping[str, Any], kind: str) -> None:
         raise InterfaceError(f"结算 {setl_id} 不存在", f"{p}.setl_id")
     if original.kind != "settle" or original.reversed:
         raise InterfaceError("该结算已撤销，不能重复撤销", f"{p}.setl_id")
-    writes = Batch(ctx.conn)  # every write and the stored answer: one round trip
+    writes = Batch(ctx.conn)  # every write and the stored answer: one round trip with COMMIT
     reversal, funds = service.reverse(
         writes,
         stored,
@@ -208,7 +208,7 @@ def _reverse(ctx: Counter, data: Mapping[str, Any], kind: str) -> None:
         ctx.institution, reversal, visit, stored.person, visit.mdtrt_cert_type, funds
     )
     ctx.answer(writes, output)
-    writes.run()
+    writes.run_with_commit()
 
 
 def presettle_outpatient(ctx: Counter, data: Mapping[str, Any]) -> None:

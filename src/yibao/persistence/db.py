@@ -65,7 +65,41 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # psycopg's own statement preparing off: it answers a ROLLBACK with DEALLOCATE ALL, which
     # would drop the statements Batch prepares (persistence/pipeline.py)
     kwargs.setdefault("connect_args", {}).setdefault("prepare_threshold", None)
-    return create_engine(parsed, **kwargs)
+    engine = create_engine(parsed, **kwargs)
+    _commit_sends_pending(engine)
+    return engine
+
+
+def _commit_sends_pending(engine: Engine) -> None:
+    """The engine's COMMIT carries the statements of :meth:`Batch.run_with_commit` (one round
+    trip); a ROLLBACK drops them. SQLAlchemy has no event for the DBAPI commit itself, so
+    the dialect's ``do_commit``/``do_rollback`` of this engine are wrapped; they get the
+    pooled connection, whose ``info`` holds the waiting batch."""
+    dialect = engine.dialect
+    plain_commit, plain_rollback = dialect.do_commit, dialect.do_rollback
+
+    def do_commit(dbapi_connection: Any) -> None:
+        pending = _take_pending(dbapi_connection)
+        if pending is None:
+            plain_commit(dbapi_connection)
+        else:
+            pending.run(commit=True)
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        _take_pending(dbapi_connection)
+        plain_rollback(dbapi_connection)
+
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+
+
+def _take_pending(dbapi_connection: Any) -> Batch | None:
+    try:
+        info = dbapi_connection.info
+    except NotImplementedError:  # the engine's first connection: it has no pool entry yet
+        return None
+    pending: Batch | None = info.pop(_PENDING, None)
+    return pending
 
 
 def _sqlite_engine(url: URL, **kwargs: Any) -> Engine:
@@ -189,20 +223,25 @@ def run_in_transaction(
 
 
 Rows = list[tuple[Any, ...]]
-_PREPARED = "yibao_prepared"  # the connection's prepared statements (pool entry info)
+# on each pooled connection (its pool entry's info, cleared when it is replaced): the
+# statements prepared on it, and a Batch waiting to go with the COMMIT
+_PREPARED = "yibao_prepared"
+_PENDING = "yibao_pending"
 
 
 class Batch:
     """Statements sent together on a Core connection's transaction: in one round trip on
-    PostgreSQL (psycopg's pipeline mode), one after another in process on SQLite. Each is
-    written once with ``:name`` parameters and handed to the driver as it is: no SQL
-    compilation, no result objects beyond the rows. SQLAlchemy's ``before_cursor_execute``
-    and ``after_cursor_execute`` events still fire for every statement, and a driver error
-    is raised as SQLAlchemy's exception for it (``IntegrityError``, ``OperationalError``;
-    a dead connection is invalidated), so callers handle errors as for any statement.
+    PostgreSQL (one libpq pipeline, :mod:`yibao.persistence.pipeline`), one after another
+    in process on SQLite. Each is written once with ``:name`` parameters and handed to the
+    driver as it is: no SQL compilation, no result objects beyond the rows. SQLAlchemy's
+    ``before_cursor_execute`` and ``after_cursor_execute`` events still fire for every
+    statement, and a driver error is raised as SQLAlchemy's exception for it
+    (``IntegrityError``, ``OperationalError``; a dead connection is invalidated), so callers
+    handle errors as for any statement.
 
     On PostgreSQL a failed statement aborts the transaction and the statements after it
-    are skipped; the error is raised by :meth:`run`.
+    are skipped; the error is raised by :meth:`run` and names the statement.
+    :meth:`run_with_commit` sends the last batch of a transaction with its COMMIT.
     """
 
     def __init__(self, conn: Connection) -> None:
@@ -221,26 +260,48 @@ class Batch:
         self.statements.append((statement, rows))
         return len(self.statements) - 1
 
-    def run(self) -> list[Rows]:
-        """Send the queued statements; the rows each returned (empty for most writes)."""
+    def run_with_commit(self) -> None:
+        """Send the queued statements with the transaction's COMMIT, in the same round trip
+        on PostgreSQL: they wait on the connection until the transaction commits (after
+        SQLAlchemy's ``commit`` event, as for any commit; an error in them is raised by the
+        commit) and are dropped if it rolls back. On SQLite they run now. Nothing may be
+        sent on the connection in between except by another :class:`Batch`, which sends
+        them first."""
+        if self.conn.dialect.name == "sqlite":
+            self.run()
+            return
+        info = self.conn.connection.info
+        pending = info.setdefault(_PENDING, Batch(self.conn))
+        pending.statements += self.statements
+        self.statements = []
+
+    def run(self, *, commit: bool = False) -> list[Rows]:
+        """Send the queued statements (with ``commit``: and COMMIT); the rows each returned
+        (empty for most writes)."""
         statements, self.statements = self.statements, []
         conn = self.conn
         driver: Any = conn.connection.driver_connection
         events = conn._has_events or conn.engine._has_events
         if conn.dialect.name == "sqlite":
             return self._run_sqlite(driver, statements, events)
-        cache = conn.connection.info.get(_PREPARED)
+        info = conn.connection.info
+        pending = info.pop(_PENDING, None)
+        if pending is not None:  # statements waiting for the commit go first
+            statements = pending.statements + statements
+        cache = info.get(_PREPARED)
         if cache is None:
-            cache = conn.connection.info[_PREPARED] = pipeline.Statements(driver)
+            cache = info[_PREPARED] = pipeline.Statements(driver)
         cursor = driver.cursor() if events else None  # only for the event listeners
 
         def before(_index: int, statement: str, params: Any) -> None:
             self._fire_before(cursor, statement, params, True)
 
         try:
-            out = pipeline.run(driver, cache, statements, before=before if events else None)
+            out = pipeline.run(
+                driver, cache, statements, commit=commit, before=before if events else None
+            )
         except pipeline.Failed as failed:
-            statement: str = "(pipeline)"
+            statement: str = failed.command
             params: Any = {}
             if failed.index >= 0:
                 statement, params = statements[failed.index]

@@ -109,12 +109,14 @@ class Statements:
 
 
 class Failed(Exception):
-    """A statement of the batch failed: its index and the driver's error."""
+    """A statement of the batch failed: its index (-1: one of the commands around them,
+    named by ``command``) and the driver's error."""
 
-    def __init__(self, index: int, error: psycopg.Error) -> None:
+    def __init__(self, index: int, error: psycopg.Error, command: str = "") -> None:
         super().__init__(str(error))
         self.index = index
         self.error = error
+        self.command = command
 
 
 def _begin_command(connection: psycopg.Connection[Any]) -> bytes:
@@ -171,11 +173,11 @@ def run(
     try:
         for name in statements.to_close:
             pgconn.send_close_prepared(name)
-            expected.append(("command", None))
+            expected.append(("command", "DEALLOCATE"))
         statements.to_close.clear()
         if begin:
             pgconn.send_query_params(_begin_command(connection), None)
-            expected.append(("command", None))
+            expected.append(("command", "BEGIN"))
         for index, query, types, values, formats in commands:
             name, new = statements.name((query, types))
             if new:
@@ -185,7 +187,7 @@ def run(
             expected.append(("statement", index))
         if commit:
             pgconn.send_query_params(b"COMMIT", None)
-            expected.append(("command", None))
+            expected.append(("command", "COMMIT"))
         pgconn.pipeline_sync()
         results = _exchange(pgconn)
         done = True
@@ -230,7 +232,10 @@ def _collect(
         status = result.status
         if status == _FATAL_ERROR and failed is None:
             error = error_from_result(result, encoding=connection.info.encoding)
-            failed = Failed(what if kind == "statement" else -1, error)
+            if kind == "statement":
+                failed = Failed(what, error)
+            else:
+                failed = Failed(-1, error, what if kind == "command" else "PREPARE")
             if error.sqlstate == MISSING_STATEMENT:
                 statements.names.clear()
         if kind == "prepare" and status != _COMMAND_OK:
