@@ -20,13 +20,12 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from yibao.domain.shown import shown
-from yibao.national import fees, fields, jsonout, misc, settle, visits
+from yibao.national import fees, jsonout, misc, settle, visits
 from yibao.national.context import Context, Counter, CounterHandler, Handler, Unauthorized
 from yibao.national.envelope import Envelope, InterfaceError, parse_envelope, response
 from yibao.persistence.db import run_in_transaction, transaction
 from yibao.persistence.tables.hospital import FsiMessage
-from yibao.services import institutions, settlement
+from yibao.services import institutions
 from yibao.services.errors import ServiceError
 
 log = logging.getLogger("yibao.fsi")
@@ -198,19 +197,8 @@ def _process_counter(
 
     try:
         return run_in_transaction(engine, work, retry_disconnect=True)
-    except IntegrityError as exc:
-        if settlement.is_invoice_conflict(exc):  # rolled back: nothing of it is stored
-            return _error(_invoice_taken(env), env.mdtrtarea_admvs, received)
+    except IntegrityError:
         return _replay(factory, owner[-1], env, digest, received)
     except (InterfaceError, ServiceError) as exc:
         log.info("infno %s msgid %s refused: %s", env.infno, env.msgid, exc)
         return _error(str(exc), env.mdtrtarea_admvs, received)
-
-
-def _invoice_taken(env: Envelope) -> str:
-    """The refusal of a 2207/2304 whose invoice is already settled at the institution."""
-    invono = fields.invoice(fields.node(env.input, "data"), "invono", "input.data")
-    message = (
-        f"发票号 {shown(invono)} 已在本机构结算且未撤销，不能重复结算（撤销原结算后可重新结算）"
-    )
-    return str(InterfaceError(message, "input.data.invono"))

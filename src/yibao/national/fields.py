@@ -13,7 +13,7 @@ from yibao.national.envelope import InterfaceError
 from yibao.services import clock
 
 _DECIMAL_TEXT = re.compile(r"-?[0-9]{1,30}(\.[0-9]{1,30})?")
-_INVOICE_TEXT = re.compile(r"[0-9A-Za-z][0-9A-Za-z-]*")
+_INVOICE_TEXT = re.compile(r"[0-9A-Za-z][0-9A-Za-z_./-]*")
 
 
 def node(data: Mapping[str, Any], key: str, path: str = "input") -> Mapping[str, Any]:
@@ -52,14 +52,14 @@ def text(
 
 
 def invoice(data: Mapping[str, Any], key: str, path: str) -> str | None:
-    """An optional invoice number (发票号, str 20): letters, digits and hyphens, stored in
+    """An optional invoice number (发票号, str 20): letters, digits and ``- _ . /``, stored in
     upper case (``fp-001`` and ``FP-001`` are one invoice); None when not sent."""
     value = text(data, key, path, max_len=20, required=False)
     if not value:
         return None
     if not _INVOICE_TEXT.fullmatch(value):
         raise InterfaceError(
-            "发票号只能由字母、数字和连字符组成，以字母或数字开头", f"{path}.{key}"
+            "发票号只能由字母、数字和 - _ . / 组成，以字母或数字开头", f"{path}.{key}"
         )
     return value.upper()
 

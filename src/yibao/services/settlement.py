@@ -26,7 +26,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from yibao.domain.money import ZERO, from_fen, to_fen
@@ -458,9 +457,8 @@ def record(
     """Queue the writes of the settlement on ``batch``: the account debit, the settlement
     (with the invoice number ``invono``, if the hospital sent one), its fund rows, the fee
     lines' link, the visit's status and the year-to-date row (the caller runs the batch and
-    commits). Returns the settlement as it will be stored (``id`` is not known). A second
-    settlement, not reversed, of one invoice at one institution fails the batch with
-    ``IntegrityError`` (see :func:`is_invoice_conflict`)."""
+    commits). Returns the settlement as it will be stored (``id`` is not known). An invoice
+    already settled is not refused here: the smart audit flags it (``DUP_INVOICE``)."""
     visit, person = stored.visit, stored.person
     assert stored.totals is not None
     setl_id = new_id(now)
@@ -512,16 +510,6 @@ def record(
     batch.add(_VISIT_SETTLED_SQL, {"status": "settled", "med_type": visit_med, "id": visit.id})
     _store_year(batch, person.id, case.date.year, ytd_sums.add(stored.totals, delta))
     return settlement
-
-
-INVOICE_INDEX = "uq_settlements_invono"
-
-
-def is_invoice_conflict(exc: IntegrityError) -> bool:
-    """The unique index on (invoice, institution) refused a settlement: the invoice is
-    already settled at this institution and not reversed."""
-    text = str(exc.orig)
-    return INVOICE_INDEX in text or "settlements.invono" in text  # PostgreSQL, SQLite
 
 
 _LOCK_PERSON_SQL = "SELECT id FROM persons WHERE id = :id"
@@ -740,7 +728,6 @@ __all__ = [
     "COLUMN_OF_FIELD",
     "Stored",
     "build_case",
-    "is_invoice_conflict",
     "load",
     "load_for_reversal",
     "record",

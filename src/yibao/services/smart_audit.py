@@ -258,8 +258,8 @@ def direct_settlements(
     session: Session, invono: str, institution_name: str
 ) -> tuple[tuple[str, date], ...]:
     """(setl_id, date) of the direct settlements (2207/2304) of invoice ``invono`` at the
-    institution named ``institution_name`` that are not reversed (one at most: the unique
-    index on settlements' invoice and institution). A lookup by the invoice's index."""
+    institution named ``institution_name`` that are not reversed. A lookup by the invoice's
+    index."""
     if not invono:
         return ()
     rows = session.execute(
@@ -398,6 +398,11 @@ def settlement_facts(session: Session, setl: SettlementRecord) -> ClaimFacts:
         invoice_no=setl.invono or "",
         other_claims_same_invoice=(
             claims_of_invoice(session, setl.invono, inst.name) if setl.invono else 0
+        ),
+        settled_directly=tuple(
+            found
+            for found in direct_settlements(session, setl.invono or "", inst.name)
+            if found[0] != setl.setl_id
         ),
         item_names=tuple(line.name for line in lines),
         items_total_fen=sum(line.amount_fen for line in lines),

@@ -16,13 +16,13 @@ from typing import Any
 
 import pytest
 from claim_helpers import submit_claim
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from staff_helpers import enrolled_member
 
 from yibao.national import jsonout
 from yibao.national.dispatch import process
-from yibao.persistence.tables import CatalogItem, FsiMessage, Person, SettlementRecord
+from yibao.persistence.tables import CatalogItem, Person, SettlementRecord
 from yibao.services import audit, claim_review, institutions, persons, smart_audit
 from yibao.services.errors import Conflict
 
@@ -198,43 +198,46 @@ def test_approval_is_refused_while_the_direct_settlement_stands_and_allowed_once
         assert smart_audit.direct_settlements(s, "FP-REFUSE-1", HOSPITAL_NAME) == ()
 
 
-def test_one_invoice_settles_once_per_hospital_until_reversed(
+def test_a_repeated_invoice_is_settled_and_flagged_never_refused_at_the_counter(
     counter: Counter, session_factory: sessionmaker[Session]
 ) -> None:
-    first = counter.settle("FP-ONCE-1")
-    second = counter.settle_input("fp-once-1")  # another visit, the same invoice
+    first = counter.settle("FP-TWICE-1")
+    counter.call("2207", {"data": counter.settle_input("fp-twice-1")})  # another visit
+    other = counter.settle("FP-TWICE-2")
     with session_factory() as s:
-        messages = s.scalar(select(func.count()).select_from(FsiMessage))
-    reply = counter.send("2207", {"data": second})
-    assert reply["infcode"] == -1
-    assert reply["err_msg"].startswith("[input.data.invono]")
-    assert "FP-ONCE-1" in reply["err_msg"]
-    with session_factory() as s:  # refused: nothing of it stored
-        assert s.scalar(select(func.count()).select_from(FsiMessage)) == messages
         stored = s.scalars(
-            select(SettlementRecord.invono).where(SettlementRecord.person_id == counter.person.id)
-        ).all()
-        assert stored == ["FP-ONCE-1"]
-    counter.reverse(first)
-    counter.call("2207", {"data": second})  # the invoice is free again
-    with session_factory() as s:
-        rows = s.execute(
-            select(SettlementRecord.kind, SettlementRecord.reversed, SettlementRecord.invono)
+            select(SettlementRecord.invono)
             .where(SettlementRecord.person_id == counter.person.id)
             .order_by(SettlementRecord.id)
         ).all()
-    assert [tuple(r) for r in rows] == [
-        ("settle", True, "FP-ONCE-1"),
-        ("reversal", False, None),
-        ("settle", False, "FP-ONCE-1"),
-    ]
+        flagged = {
+            setl.setl_id: [str(f) for f in flags if f.code == "DUP_INVOICE"]
+            for setl, _name, flags in smart_audit.recent_settlement_flags(s, ())
+        }
+        twice = s.scalars(
+            select(SettlementRecord.setl_id)
+            .where(SettlementRecord.invono == "FP-TWICE-1")
+            .order_by(SettlementRecord.id)
+        ).all()
+    assert stored == ["FP-TWICE-1", "FP-TWICE-1", "FP-TWICE-2"]
+    assert first["setl_id"] == twice[0]
+    assert twice[0] in flagged[twice[1]][0]  # each names the other
+    assert twice[1] in flagged[twice[0]][0]
+    assert not flagged.get(other["setl_id"])
+    counter.reverse(first)
+    with session_factory() as s:
+        flagged = {
+            setl.setl_id: [str(f) for f in flags if f.code == "DUP_INVOICE"]
+            for setl, _name, flags in smart_audit.recent_settlement_flags(s, ())
+        }
+    assert not flagged.get(twice[1])  # the reversed one no longer counts
 
 
 @pytest.mark.parametrize(
     ("invono", "message"),
     [
-        ("FP 001", "只能由字母、数字和连字符组成"),
-        ("发票001", "只能由字母、数字和连字符组成"),
+        ("FP 001", "只能由字母、数字和 - _ . / 组成"),
+        ("发票001", "只能由字母、数字和 - _ . / 组成"),
         ("-FP001", "以字母或数字开头"),
         ("F" * 21, "长度不能超过 20"),
         (["FP001"], "应为字符串"),

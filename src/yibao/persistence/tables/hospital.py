@@ -17,13 +17,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from yibao.persistence.base import Base, UtcDateTime, utcnow
-
-INVOICE_INDEX_WHERE = "invono IS NOT NULL AND NOT reversed"
 
 
 class FsiMessage(Base):
@@ -99,19 +96,10 @@ class Settlement(Base):
     """A settlement (2207/2304) or its reversal (2208/2305, every amount negative)."""
 
     __tablename__ = "settlements"
-    # An invoice number is unique per issuing institution: at most one settlement that is
-    # not reversed per (invoice, institution). A reversed one leaves the index, so the
-    # invoice can be settled again; reversals and claims' settlements store no invoice.
-    __table_args__ = (
-        Index(
-            "uq_settlements_invono",
-            "invono",
-            "institution_id",
-            unique=True,
-            sqlite_where=text(INVOICE_INDEX_WHERE),
-            postgresql_where=text(INVOICE_INDEX_WHERE),
-        ),
-    )
+    # The invoice number (发票号) a hospital sent, for the smart audit's look-up by invoice
+    # and institution (DUP_INVOICE). Not unique: a repeated invoice is flagged for review,
+    # never refused at the counter. Reversals and claims' settlements store no invoice.
+    __table_args__ = (Index("ix_settlements_invono", "invono", "institution_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     setl_id: Mapped[str] = mapped_column(String(30), unique=True)

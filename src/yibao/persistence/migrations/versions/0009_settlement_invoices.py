@@ -1,7 +1,8 @@
 """The invoice number (发票号, 2207/2304's ``invono``) on settlements, for the smart-audit rule
-"already settled directly": a nullable column and a partial unique index on (invoice,
-institution) over the settlements that are not reversed (an invoice number is unique per
-issuing institution; a reversed settlement frees it).
+"already settled directly": a nullable column and an index on (invoice, institution) for
+the rule's look-up. Not unique: a repeated invoice is flagged for review by the smart audit,
+never refused at the counter (a hospital's retry or its own numbering must not stop a
+patient at the till).
 
 Revision ID: 0009
 Revises: 0008
@@ -19,23 +20,14 @@ down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-WHERE = "invono IS NOT NULL AND NOT reversed"
-
 
 def upgrade() -> None:
     # a nullable column: a plain ALTER TABLE ... ADD COLUMN on both databases
     op.add_column("settlements", sa.Column("invono", sa.String(length=20), nullable=True))
-    op.create_index(
-        "uq_settlements_invono",
-        "settlements",
-        ["invono", "institution_id"],
-        unique=True,
-        sqlite_where=sa.text(WHERE),
-        postgresql_where=sa.text(WHERE),
-    )
+    op.create_index("ix_settlements_invono", "settlements", ["invono", "institution_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("uq_settlements_invono", table_name="settlements")
+    op.drop_index("ix_settlements_invono", table_name="settlements")
     with op.batch_alter_table("settlements") as batch:
         batch.drop_column("invono")
