@@ -39,19 +39,19 @@ class Layout:
         return out
 
 
-def _sorted_order(person: I32, day: I32) -> I64 | None:
+def _sorted_order(person: I64, day: I32) -> I64 | None:
     """Rows by (person, date, row); None when the input is already in that order."""
-    n = len(person)
-    if n == 0:
+    if len(person) == 0:
         return None
-    base = int(day.min())
-    key = (person.astype(np.int64) << 32) | (day.astype(np.int64) - base)
-    if bool(np.all(key[1:] >= key[:-1])):
-        return None
-    return np.argsort(key, kind="stable")
+    if bool(np.all(person[1:] >= person[:-1])):
+        same = person[1:] == person[:-1]
+        if not bool(np.any(same & (day[1:] < day[:-1]))):
+            return None
+    order: I64 = np.lexsort((day, person))  # stable: the input order breaks ties
+    return order
 
 
-def chain_layout(person: I32, day: I32, year: I32 | None) -> Layout:
+def chain_layout(person: I64, day: I32, year: I32 | None) -> Layout:
     """``year``: each row's calendar year (None: all rows are of one year)."""
     n = len(person)
     if n and bool(np.all(person[1:] > person[:-1])):  # one claim per person, in order

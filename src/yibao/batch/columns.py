@@ -37,7 +37,7 @@ class Columns:
     row i at ``item_offsets[i]:item_offsets[i+1]``)."""
 
     n: int
-    person: I32
+    person: I64
     policy: Coded
     day: I32  # days since 1970-01-01
     group: Coded
@@ -116,6 +116,46 @@ def coded(array: pa.Array) -> Coded:
     return Coded(np.asarray(codes, np.int32), words)
 
 
+def _fixed_width_keys(array: pa.Array) -> I64 | None:
+    """Person ids of one width (``P0000000042``) as order-preserving integers, read from the
+    Arrow buffers: the bytes that differ between ids, as digits when they all are digits,
+    else as base-256 numbers. None when the ids do not fit that (then they are hashed)."""
+    n = len(array)
+    if n == 0 or array.null_count or array.type != pa.string():
+        return None
+    offsets = np.frombuffer(array.buffers()[1], np.int32)[array.offset : array.offset + n + 1]
+    width = int(offsets[1] - offsets[0])
+    if width == 0 or int(offsets[-1] - offsets[0]) != width * n:
+        return None
+    if not bool(np.all(offsets[1:] - offsets[:-1] == width)):
+        return None
+    data = np.frombuffer(array.buffers()[2], np.uint8)[offsets[0] : offsets[-1]]
+    chars = data.reshape(n, width)
+    varying = [j for j in range(width) if not bool(np.all(chars[:, j] == chars[0, j]))]
+    digits = all(bool(np.all((chars[:, j] >= 48) & (chars[:, j] <= 57))) for j in varying)
+    if len(varying) > (18 if digits else 7):
+        return None
+    keys = np.zeros(n, np.int64)
+    for j in varying:
+        if digits:
+            keys *= 10
+            keys += chars[:, j] - 48
+        else:
+            keys <<= 8
+            keys |= chars[:, j]
+    return keys
+
+
+def person_keys(array: pa.Array) -> I64:
+    """An integer per row, the same for the same person id (and in id order when read from
+    fixed-width ids; else numbered by first appearance)."""
+    keys = _fixed_width_keys(array)
+    if keys is not None:
+        return keys
+    codes = pc.dictionary_encode(array).indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    return np.asarray(codes, np.int64)
+
+
 def prepare(table: pa.Table) -> Columns:
     """The numpy columns of a claim table (any layout ``conform`` accepts)."""
     table = conform(table)
@@ -132,7 +172,7 @@ def prepare(table: pa.Table) -> Columns:
     amount[~amount_valid] = -1  # a missing amount is refused, like a negative one
     return Columns(
         n=table.num_rows,
-        person=coded(col["person_id"]).codes,
+        person=person_keys(col["person_id"]),
         policy=coded(col["policy"]),
         day=np.asarray(col["date"].cast(pa.int32()).to_numpy(), np.int32),
         group=coded(col["group"]),
