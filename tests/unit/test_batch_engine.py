@@ -8,12 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from batch_cases import RandomClaims, random_claims
 
-from yibao.batch import ClaimError, cases_to_table, settle_table
+from yibao.batch import ClaimError, cases_to_table, engine, settle_table
 from yibao.batch.claims import table_to_cases
-from yibao.batch.engine import settle_table_scalar
+from yibao.batch.engine import prepare_claims, settle_table_scalar
 from yibao.batch.params import REASONS
 from yibao.batch.result import AMOUNT_FIELDS, CAP_MARK, BatchResult
 from yibao.domain.money import to_fen
@@ -157,3 +158,24 @@ def test_rows_the_vectors_cannot_settle_exactly_go_to_the_scalar_engine_with_the
     assert result.differences(settle_table_scalar(table, builtin_registry(), replace=replace)) == {}
     # a's two claims (2025), b's 2025 claim (not its 2024 one), c's two claims
     assert result.fallback_rows == 5
+
+
+def test_a_table_in_many_pieces_and_chunks_settles_as_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    claims = random_claims(11, 600, shuffle=False)  # grouped by person, dates unsorted
+    whole = settle_table(claims.table, builtin_registry())
+    pieces = pa.concat_tables(
+        [claims.table.slice(i, 500) for i in range(0, claims.table.num_rows, 500)]
+    )
+    assert pieces.column("items").num_chunks > 1
+    small = engine.person_chunks
+    monkeypatch.setattr(engine, "person_chunks", lambda person: small(person, 700))
+    assert len(engine.person_chunks(prepare_claims(pieces).columns.person)) > 3
+    assert settle_table(pieces, builtin_registry()).differences(whole) == {}
+    assert whole.differences(_reference(claims)) == {}
+
+
+def test_an_empty_table_settles_to_empty_arrays() -> None:
+    empty = random_claims(1, 5).table.slice(0, 0)
+    result = settle_table(empty, builtin_registry())
+    assert len(result) == 0
+    assert result.fallback_rows == 0

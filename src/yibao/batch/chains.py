@@ -9,6 +9,7 @@ exactly 0 .. m_k-1 and a wave's state is a slice of the state arrays: no gather,
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,21 @@ class Layout:
         out = np.empty_like(values)
         out[self.rows] = values
         return out
+
+
+CHUNK = 1 << 20  # rows settled together when the input is grouped by person
+
+
+def person_chunks(person: I64, size: int = CHUNK) -> list[tuple[int, int]]:
+    """Row ranges of about ``size`` rows that never split a person, when the rows are grouped
+    by person in increasing order (as ``yibao synth`` and partitioned files are); else one
+    range. Settling range by range keeps every array small enough to stay in cache."""
+    n = len(person)
+    if n <= size or not bool(np.all(person[1:] >= person[:-1])):
+        return [(0, n)]
+    cuts = np.searchsorted(person, person[np.arange(size, n, size)], side="left")
+    edges = [0, *sorted({int(c) for c in cuts.tolist() if c > 0}), n]
+    return [(a, b) for a, b in itertools.pairwise(edges) if b > a]
 
 
 def _sorted_order(person: I64, day: I32) -> I64 | None:

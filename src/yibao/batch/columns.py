@@ -8,6 +8,7 @@ This is the conversion step, timed apart from settlement (``make bench-batch``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -156,50 +157,126 @@ def person_keys(array: pa.Array) -> I64:
     return np.asarray(codes, np.int64)
 
 
-def prepare(table: pa.Table) -> Columns:
-    """The numpy columns of a claim table (any layout ``conform`` accepts)."""
-    table = conform(table)
-    col = {f.name: _array(table.column(f.name)) for f in CLAIM_SCHEMA}
+_ROW_FIELDS = {  # per claim row: name and dtype
+    "day": np.int32,
+    "balance": np.int64,
+    "has_balance": np.bool_,
+    "use_account": np.bool_,
+    "continuous_years": np.int32,
+    "med_type": np.int32,
+    "level": np.int32,
+    "designated": np.bool_,
+    "approved": np.bool_,
+    "route": np.int32,
+    "at_first_visit": np.bool_,
+    "cause": np.int32,
+    "mental_illness": np.bool_,
+    "oncology_course": np.bool_,
+    "therapy": np.int32,
+}
+_LINE_FIELDS = {
+    "item_type": np.int32,
+    "item_amount": np.int64,
+    "item_prop": np.int64,
+    "item_has_prop": np.bool_,
+    "item_limit": np.int64,
+    "item_has_limit": np.bool_,
+}
+_CODED = ("policy", "group", "chronic_class", "chronic_disease")
+
+
+def _batch_rows(col: dict[str, pa.Array]) -> dict[str, npt.NDArray[Any]]:
     balance, has_balance = decimal_units(col["account_balance"])
-    items = col["items"]
-    offsets = np.asarray(items.offsets.to_numpy(), np.int64)
-    offsets = offsets - offsets[0]
-    lines = items.flatten()
+    return {
+        "day": np.asarray(col["date"].cast(pa.int32()).to_numpy(), np.int32),
+        "balance": balance,
+        "has_balance": has_balance,
+        "use_account": _flags(col["use_account"]),
+        "continuous_years": _ints(col["continuous_years"]),
+        "med_type": known_codes(col["med_type"], MED_TYPES),
+        "level": _ints(col["hospital_level"]),
+        "designated": _flags(col["designated"]),
+        "approved": _flags(col["approved"]),
+        "route": known_codes(col["route"], ROUTES),
+        "at_first_visit": _flags(col["at_first_visit_hospital"]),
+        "cause": known_codes(col["cause"], CAUSES),
+        "mental_illness": _flags(col["mental_illness"]),
+        "oncology_course": _flags(col["oncology_course"]),
+        "therapy": known_codes(col["therapy"], THERAPIES),
+    }
+
+
+def _batch_lines(lines: pa.Array) -> dict[str, npt.NDArray[Any]]:
     amount, _ = decimal_units(lines.field("amount"))
+    amount[~_valid(lines.field("amount"))] = -1  # a missing amount is refused like a negative
     prop, has_prop = decimal_units(lines.field("selfpay_prop"))
     limit, has_limit = decimal_units(lines.field("limit_amount"))
-    amount_valid = _valid(lines.field("amount"))
-    amount[~amount_valid] = -1  # a missing amount is refused, like a negative one
+    return {
+        "item_type": known_codes(lines.field("list_type"), LIST_TYPES),
+        "item_amount": amount,
+        "item_prop": prop,
+        "item_has_prop": has_prop,
+        "item_limit": limit,
+        "item_has_limit": has_limit,
+    }
+
+
+class _Vocabulary:
+    """One list of words for codes made batch by batch."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+
+    def codes(self, array: pa.Array) -> I32:
+        local = coded(array)
+        lookup = [self.index.setdefault(w, len(self.index)) for w in local.words]
+        return np.array([*lookup, -1], np.int32)[local.codes]  # code -1 reads the final -1
+
+
+def prepare(table: pa.Table) -> Columns:
+    """The numpy columns of a claim table (any layout ``conform`` accepts), converted one
+    record batch at a time straight into the final arrays (small temporaries, no copy of
+    the nested items into one Arrow array)."""
+    table = conform(table)
+    n = table.num_rows
+    batches = [b for b in table.to_batches() if b.num_rows]
+    line_counts = [int(_line_span(b.column("items"))) for b in batches]
+    m = sum(line_counts)
+    rows: dict[str, npt.NDArray[Any]] = {k: np.empty(n, t) for k, t in _ROW_FIELDS.items()}
+    lines: dict[str, npt.NDArray[Any]] = {k: np.empty(m, t) for k, t in _LINE_FIELDS.items()}
+    coded_rows = {k: np.empty(n, np.int32) for k in _CODED}
+    words = {k: _Vocabulary() for k in _CODED}
+    offsets = np.zeros(n + 1, np.int64)
+    at = line_at = 0
+    for batch, count in zip(batches, line_counts, strict=True):
+        col = {f.name: batch.column(f.name) for f in CLAIM_SCHEMA}
+        end, line_end = at + batch.num_rows, line_at + count
+        for name, values in _batch_rows(col).items():
+            rows[name][at:end] = values
+        for name in _CODED:
+            coded_rows[name][at:end] = words[name].codes(col[name])
+        items = col["items"]
+        local = np.asarray(items.offsets.to_numpy(), np.int64)
+        offsets[at + 1 : end + 1] = local[1:] - local[0] + line_at
+        for name, values in _batch_lines(items.flatten()).items():
+            lines[name][line_at:line_end] = values
+        at, line_at = end, line_end
     return Columns(
-        n=table.num_rows,
-        person=person_keys(col["person_id"]),
-        policy=coded(col["policy"]),
-        day=np.asarray(col["date"].cast(pa.int32()).to_numpy(), np.int32),
-        group=coded(col["group"]),
-        balance=balance,
-        has_balance=has_balance,
-        use_account=_flags(col["use_account"]),
-        continuous_years=_ints(col["continuous_years"]),
-        med_type=known_codes(col["med_type"], MED_TYPES),
-        level=_ints(col["hospital_level"]),
-        designated=_flags(col["designated"]),
-        approved=_flags(col["approved"]),
-        route=known_codes(col["route"], ROUTES),
-        at_first_visit=_flags(col["at_first_visit_hospital"]),
-        cause=known_codes(col["cause"], CAUSES),
-        mental_illness=_flags(col["mental_illness"]),
-        oncology_course=_flags(col["oncology_course"]),
-        chronic_class=coded(col["chronic_class"]),
-        chronic_disease=coded(col["chronic_disease"]),
-        therapy=known_codes(col["therapy"], THERAPIES),
+        n=n,
+        person=person_keys(_array(table.column("person_id"))),
+        policy=Coded(coded_rows["policy"], list(words["policy"].index)),
+        group=Coded(coded_rows["group"], list(words["group"].index)),
+        chronic_class=Coded(coded_rows["chronic_class"], list(words["chronic_class"].index)),
+        chronic_disease=Coded(coded_rows["chronic_disease"], list(words["chronic_disease"].index)),
         item_offsets=offsets,
-        item_type=known_codes(lines.field("list_type"), LIST_TYPES),
-        item_amount=amount,
-        item_prop=prop,
-        item_has_prop=has_prop,
-        item_limit=limit,
-        item_has_limit=has_limit,
+        **rows,
+        **lines,
     )
+
+
+def _line_span(items: pa.Array) -> int:
+    offsets = items.offsets
+    return int(offsets[len(offsets) - 1].as_py() - offsets[0].as_py()) if len(offsets) else 0
 
 
 __all__ = ["Coded", "Columns", "decimal_units", "prepare"]

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from yibao.batch.chains import Layout, chain_layout
+from yibao.batch.chains import Layout, chain_layout, person_chunks
 from yibao.batch.claims import conform, table_to_cases
 from yibao.batch.columns import Columns, prepare
 from yibao.batch.items import claim_sums
@@ -32,7 +32,7 @@ from yibao.batch.scalar import (
     settle_table_scalar,
     with_replacements,
 )
-from yibao.batch.waves import WaveInput, settle_waves
+from yibao.batch.waves import WaveInput, WaveOutput, settle_waves
 from yibao.rules.registry import PolicyRegistry
 
 LIMIT = 10**11  # fen: a claim of 10^9 yuan or more goes to the scalar engine (int64 headroom)
@@ -104,28 +104,31 @@ def settle_prepared(
         sums.fulamt[~eligible] = sums.medfee[~eligible]
         for part in (sums.overlmt, sums.preselfpay, sums.inscp):
             part[~eligible] = 0
-    layout = chain_layout(cols.person, cols.day, calendar_year(cols.day))
     fallback = rows.suspect | rows.fallback | (sums.medfee >= LIMIT)
-    if fallback.any():
-        fallback = _whole_years(layout, fallback)
-    paid = settle_waves(
-        layout,
-        WaveInput(
-            profile=rows.profile,
-            med=cols.med_type,
-            inscp=sums.inscp,
-            medfee=sums.medfee,
-            eligible=eligible,
-            oncology=cols.oncology_course,
-            use_account=cols.use_account,
-            balance=cols.balance,
-            has_balance=cols.has_balance,
-            disease=cols.chronic_disease.codes,
-            day=cols.day,
-            quota=rows.quota,
-        ),
-        p,
+    wave_input = WaveInput(
+        profile=rows.profile,
+        med=cols.med_type,
+        inscp=sums.inscp,
+        medfee=sums.medfee,
+        eligible=eligible,
+        oncology=cols.oncology_course,
+        use_account=cols.use_account,
+        balance=cols.balance,
+        has_balance=cols.has_balance,
+        disease=cols.chronic_disease.codes,
+        day=cols.day,
+        quota=rows.quota,
     )
+    year = calendar_year(cols.day)
+    parts = []
+    for lo, hi in person_chunks(cols.person):
+        layout = chain_layout(
+            cols.person[lo:hi], cols.day[lo:hi], None if year is None else year[lo:hi]
+        )
+        if fallback[lo:hi].any():
+            fallback[lo:hi] = _whole_years(layout, fallback[lo:hi])
+        parts.append(settle_waves(layout, wave_input.rows(lo, hi), p))
+    paid = parts[0] if len(parts) == 1 else WaveOutput.concat(parts)
     fund = paid.hifp + paid.hifmi
     person_part = sums.medfee - fund
     reason = np.full(cols.n, None, dtype=object) if everyone else _REASON_TEXT[code]
