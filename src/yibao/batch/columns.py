@@ -66,6 +66,19 @@ class Columns:
     item_limit: I64
     item_has_limit: Flags
 
+    def rows(self, lo: int, hi: int) -> Columns:
+        """Rows lo..hi with their lines (views, but for the rebased offsets)."""
+        first, last = int(self.item_offsets[lo]), int(self.item_offsets[hi])
+        out: dict[str, Any] = {"n": hi - lo, "item_offsets": self.item_offsets[lo : hi + 1] - first}
+        for name, value in vars(self).items():
+            if name in out:
+                continue
+            if isinstance(value, Coded):
+                out[name] = Coded(value.codes[lo:hi], value.words)
+            else:
+                out[name] = value[first:last] if name.startswith("item_") else value[lo:hi]
+        return Columns(**out)
+
 
 def _array(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column

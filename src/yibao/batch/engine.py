@@ -32,7 +32,7 @@ from yibao.batch.scalar import (
     settle_table_scalar,
     with_replacements,
 )
-from yibao.batch.waves import WaveInput, WaveOutput, settle_waves
+from yibao.batch.waves import WaveInput, settle_waves
 from yibao.rules.registry import PolicyRegistry
 
 LIMIT = 10**11  # fen: a claim of 10^9 yuan or more goes to the scalar engine (int64 headroom)
@@ -90,11 +90,33 @@ def settle_prepared(
     *,
     replace: Mapping[str, PolicyLike] | None = None,
 ) -> BatchResult:
-    """The settlement step on prepared columns."""
+    """The settlement step on prepared columns. Rows grouped by person are settled a chunk
+    of whole persons at a time (about 10^6 rows), so that the temporaries stay small."""
     cols = claims.columns
     reg = with_replacements(registry, replace)
     rows, _ = assign_profiles(cols, reg)
     _check_suspects(claims, rows, reg)
+    year = calendar_year(cols.day)
+    chunks = person_chunks(cols.person)
+    if len(chunks) == 1:
+        out, fallback = _settle_rows(cols, rows, year)
+    else:
+        out = BatchResult.empty(cols.n)
+        fallback = np.zeros(cols.n, np.bool_)
+        for lo, hi in chunks:
+            part, fallback[lo:hi] = _settle_rows(
+                cols.rows(lo, hi), rows.rows(lo, hi), None if year is None else year[lo:hi]
+            )
+            out.put_rows(lo, part)
+    if fallback.any():
+        _settle_scalar(claims, np.flatnonzero(fallback), reg, out)
+    return out
+
+
+def _settle_rows(
+    cols: Columns, rows: RowProfiles, year: npt.NDArray[np.int32] | None
+) -> tuple[BatchResult, npt.NDArray[np.bool_]]:
+    """Rows of whole persons, vectorised; and which of them the scalar engine must settle."""
     p = rows.profiles
     sums = claim_sums(cols, rows.profile, p)
     code = reasons(cols, rows)
@@ -105,30 +127,27 @@ def settle_prepared(
         for part in (sums.overlmt, sums.preselfpay, sums.inscp):
             part[~eligible] = 0
     fallback = rows.suspect | rows.fallback | (sums.medfee >= LIMIT)
-    wave_input = WaveInput(
-        profile=rows.profile,
-        med=cols.med_type,
-        inscp=sums.inscp,
-        medfee=sums.medfee,
-        eligible=eligible,
-        oncology=cols.oncology_course,
-        use_account=cols.use_account,
-        balance=cols.balance,
-        has_balance=cols.has_balance,
-        disease=cols.chronic_disease.codes,
-        day=cols.day,
-        quota=rows.quota,
+    layout = chain_layout(cols.person, cols.day, year)
+    if fallback.any():
+        fallback = _whole_years(layout, fallback)
+    paid = settle_waves(
+        layout,
+        WaveInput(
+            profile=rows.profile,
+            med=cols.med_type,
+            inscp=sums.inscp,
+            medfee=sums.medfee,
+            eligible=eligible,
+            oncology=cols.oncology_course,
+            use_account=cols.use_account,
+            balance=cols.balance,
+            has_balance=cols.has_balance,
+            disease=cols.chronic_disease.codes,
+            day=cols.day,
+            quota=rows.quota,
+        ),
+        p,
     )
-    year = calendar_year(cols.day)
-    parts = []
-    for lo, hi in person_chunks(cols.person):
-        layout = chain_layout(
-            cols.person[lo:hi], cols.day[lo:hi], None if year is None else year[lo:hi]
-        )
-        if fallback[lo:hi].any():
-            fallback[lo:hi] = _whole_years(layout, fallback[lo:hi])
-        parts.append(settle_waves(layout, wave_input.rows(lo, hi), p))
-    paid = parts[0] if len(parts) == 1 else WaveOutput.concat(parts)
     fund = paid.hifp + paid.hifmi
     person_part = sums.medfee - fund
     reason = np.full(cols.n, None, dtype=object) if everyone else _REASON_TEXT[code]
@@ -149,9 +168,7 @@ def settle_prepared(
         reason=reason,
         capped=paid.capped,
     )
-    if fallback.any():
-        _settle_scalar(claims, np.flatnonzero(fallback), reg, out)
-    return out
+    return out, fallback
 
 
 def _settle_scalar(

@@ -191,6 +191,17 @@ class RowProfiles:
     fallback: Flags  # settled by the scalar engine (inexact policy values)
     quota: I64  # monthly quota in fen (rows of quota classes with a disease)
 
+    def rows(self, lo: int, hi: int) -> RowProfiles:
+        """Rows lo..hi (views)."""
+        return RowProfiles(
+            self.version[lo:hi],
+            self.profile[lo:hi],
+            self.profiles,
+            self.suspect[lo:hi],
+            self.fallback[lo:hi],
+            self.quota[lo:hi],
+        )
+
 
 def assign_profiles(
     cols: Columns, registry: PolicyRegistry

@@ -68,6 +68,13 @@ class BatchResult:
     def __len__(self) -> int:
         return len(self.medfee_sumamt)
 
+    def put_rows(self, start: int, part: BatchResult) -> None:
+        """Copy ``part`` into rows ``start`` .. ``start + len(part)``."""
+        end = start + len(part)
+        for f in fields(self):
+            if f.name != "fallback_rows":
+                getattr(self, f.name)[start:end] = getattr(part, f.name)
+
     def put(self, row: int, result: Result) -> None:
         """Store the scalar engine's result for one row."""
         for name in AMOUNT_FIELDS:

@@ -55,10 +55,6 @@ class WaveInput:
     day: npt.NDArray[np.int32]  # for the month of a monthly quota
     quota: I64
 
-    def rows(self, lo: int, hi: int) -> WaveInput:
-        """Rows lo..hi (views)."""
-        return WaveInput(**{k: v[lo:hi] for k, v in vars(self).items()})
-
 
 @dataclass
 class WaveOutput:
@@ -69,10 +65,6 @@ class WaveOutput:
     hifmi: I64
     acct: I64
     capped: Flags
-
-    @staticmethod
-    def concat(parts: list[WaveOutput]) -> WaveOutput:
-        return WaveOutput(*(np.concatenate([getattr(p, k) for p in parts]) for k in vars(parts[0])))
 
 
 class _Features:
