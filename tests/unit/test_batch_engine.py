@@ -3,6 +3,7 @@ date order (ties in file order), restarting each calendar year."""
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -15,7 +16,7 @@ from batch_cases import RandomClaims, random_claims
 from yibao.batch import ClaimError, cases_to_table, engine, settle_table
 from yibao.batch.claims import table_to_cases
 from yibao.batch.engine import prepare_claims, settle_table_scalar
-from yibao.batch.params import REASONS
+from yibao.batch.params import REASONS, ProfileKey, build_profile
 from yibao.batch.result import AMOUNT_FIELDS, CAP_MARK, BatchResult
 from yibao.domain.money import to_fen
 from yibao.rules import Result, parse_case
@@ -172,6 +173,12 @@ def test_a_table_in_many_pieces_and_chunks_settles_as_one(monkeypatch: pytest.Mo
     assert len(engine.person_chunks(prepare_claims(pieces).columns.person)) > 3
     assert settle_table(pieces, builtin_registry()).differences(whole) == {}
     assert whole.differences(_reference(claims)) == {}
+    # with a policy whose rate does not fit: its persons' years go to the scalar engine
+    text = (POLICY_DIR / "nmg-employee.yaml").read_text(encoding="utf-8")
+    odd = {"nmg-employee": parse_policy(text.replace("rate: 0.80}", "rate: 0.8000001}"), "odd")}
+    mixed = settle_table(pieces, builtin_registry(), replace=odd)
+    assert 0 < mixed.fallback_rows < pieces.num_rows
+    assert mixed.differences(settle_table_scalar(pieces, builtin_registry(), replace=odd)) == {}
 
 
 def test_an_empty_table_settles_to_empty_arrays() -> None:
@@ -179,3 +186,30 @@ def test_an_empty_table_settles_to_empty_arrays() -> None:
     result = settle_table(empty, builtin_registry())
     assert len(result) == 0
     assert result.fallback_rows == 0
+
+
+def test_every_value_of_every_built_in_policy_fits_the_integer_tables() -> None:
+    registry = builtin_registry()
+    checked = 0
+    for pid in registry.ids():
+        policy = registry.get(pid)
+        assert policy is not None
+        for version in policy.versions:
+            classes = [None, *version.chronic_classes]
+            for med, cls, group, level, route, first, therapy in itertools.product(
+                range(4), classes, version.groups, (1, 2, 3), range(4), (True, False), (-1, 0, 1)
+            ):
+                key = ProfileKey(
+                    version=0,
+                    med=med,
+                    chronic_class=cls,
+                    group=group,
+                    level=level,
+                    route=route,
+                    at_first_visit=first,
+                    therapy=therapy,
+                )
+                profile = build_profile(key, version)
+                assert profile.exact, (pid, version.version, key)
+                checked += 1
+    assert checked > 1000
