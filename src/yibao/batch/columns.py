@@ -113,8 +113,31 @@ def _ints(array: pa.Array) -> I32:
     return np.asarray(array.to_numpy(zero_copy_only=False), np.int32)
 
 
+def _constant_text(array: pa.Array) -> str | None:
+    """The one value of a text array holding the same text in every row (no nulls), read
+    from the Arrow buffers; else None. Much cheaper than hashing every row."""
+    n = len(array)
+    if n == 0 or array.null_count or array.type != pa.string():
+        return None
+    offsets = np.frombuffer(array.buffers()[1], np.int32)[array.offset : array.offset + n + 1]
+    width = int(offsets[1] - offsets[0])
+    if int(offsets[-1] - offsets[0]) != width * n:
+        return None
+    if not bool(np.all(offsets[1:] - offsets[:-1] == width)):
+        return None
+    data = np.frombuffer(array.buffers()[2], np.uint8)[offsets[0] : offsets[-1]]
+    if width and not bool(np.all(data.reshape(n, width) == data[:width])):
+        return None
+    return bytes(data[:width]).decode("utf-8")
+
+
 def known_codes(array: pa.Array, words: tuple[str, ...]) -> I32:
     """Index in ``words``; -1 for a null, -2 for a word not in ``words``."""
+    if array.null_count == len(array):
+        return np.full(len(array), -1, np.int32)
+    constant = _constant_text(array)
+    if constant is not None:
+        return np.full(len(array), words.index(constant) if constant in words else -2, np.int32)
     index = pc.index_in(array, value_set=pa.array(words, pa.string()))
     codes = np.array(index.fill_null(-2).to_numpy(zero_copy_only=False), np.int32)
     if array.null_count:
@@ -124,6 +147,11 @@ def known_codes(array: pa.Array, words: tuple[str, ...]) -> I32:
 
 def coded(array: pa.Array) -> Coded:
     """Dictionary-encode an open vocabulary (policy ids, groups, disease codes)."""
+    if array.null_count == len(array):
+        return Coded(np.full(len(array), -1, np.int32), [])
+    constant = _constant_text(array)
+    if constant is not None:
+        return Coded(np.zeros(len(array), np.int32), [constant])
     encoded = pc.dictionary_encode(array)
     words = [str(w) for w in encoded.dictionary.to_pylist()]
     codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
