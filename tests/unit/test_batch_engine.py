@@ -213,3 +213,88 @@ def test_every_value_of_every_built_in_policy_fits_the_integer_tables() -> None:
                 assert profile.exact, (pid, version.version, key)
                 checked += 1
     assert checked > 1000
+
+
+REFORMS = {  # values and shapes no built-in policy has
+    "national-employee": (
+        (
+            "bands: [{from: 10000, rate: 0.60}]",
+            "bands: [{from: 8000, to: 50000, rate: 0.605}, {from: 50000, rate: 0.755}]",
+        ),
+        ("in_service: {1: 0.90, 2: 0.87, 3: 0.85}", "in_service: {1: 0.905, 2: 0.875, 3: 0.8555}"),
+        ("{own: 2000}", "{own: 333.33}"),
+        ("values: {2024-01-01: 0.65}", "values: {2024-01-01: 0.655}"),
+    ),
+    "taiyuan-resident": (
+        (
+            "[{from: 0, to: 100, rate: 0.30}]",
+            "[{from: 0, to: 100, rate: 0.30}, {from: 100, to: 250.5, rate: 0.125}]",
+        ),
+        ("hypertension_iii: 80", "hypertension_iii: 80.55"),
+        ("transfer_out: {rate: 0.45}", "transfer_out: {rate: 0.455, elsewhere_only: true}"),
+    ),
+    "nmg-employee": (
+        ("{retired: 0.05}", "{retired: 0.025, in_service: 0.0125}"),
+        ("{dialysis: 0.10, anti_rejection: 0.10}", "{dialysis: 0.123, anti_rejection: 0.2}"),
+        ("values: {2024-01-01: 5000}", "values: {2024-01-01: 777.77}"),
+    ),
+}
+
+
+@pytest.mark.parametrize("policy", sorted(REFORMS))
+def test_a_reform_with_other_values_and_bands_settles_like_the_scalar_engine(policy: str) -> None:
+    text = (POLICY_DIR / f"{policy}.yaml").read_text(encoding="utf-8")
+    for old, new in REFORMS[policy]:
+        assert old in text
+        text = text.replace(old, new)
+    reform = {policy: parse_policy(text, "reform")}
+    claims = random_claims(21, 700)
+    got = settle_table(claims.table, builtin_registry(), replace=reform)
+    want = settle_table_scalar(claims.table, builtin_registry(), replace=reform)
+    assert got.differences(want) == {}
+    assert got.fallback_rows == 0
+    assert got.differences(settle_table(claims.table, builtin_registry()))  # it did change
+
+
+def _set(claim: dict[str, Any], path: str, value: Any) -> None:
+    *parents, last = path.split(".")
+    node = claim
+    for key in parents:
+        node = node.setdefault(key, {})
+    node[last] = value
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field"),
+    [
+        ("policy", "nowhere", "policy"),
+        ("date", "2001-01-01", "date"),
+        ("encounter.med_type", "dental", "encounter.med_type"),
+        ("encounter.route", "air", "encounter.route"),
+        ("encounter.cause", "war", "encounter.cause"),
+        ("encounter.therapy", "magic", "encounter.therapy"),
+        ("encounter.chronic", {"class": "quota"}, "encounter.chronic.disease"),
+        ("encounter.chronic", {"disease": "renal_failure"}, "encounter.chronic.class"),
+        ("encounter.chronic", {"class": "quota", "disease": "flu"}, "encounter.chronic.disease"),
+        ("encounter.chronic", {"class": "quota", "disease": " "}, "encounter.chronic.disease"),
+        ("person.account_balance", "10.00", "person.account_balance"),
+        ("encounter.items", [{"list_type": "D", "amount": "1.00"}], "encounter.items[0].list_type"),
+    ],
+)
+def test_an_invalid_row_is_refused_with_the_scalar_parsers_error(
+    path: str, value: Any, field: str
+) -> None:
+    claims = [_inpatient("p", "2025-05-01", "10.00") for _ in range(3)]
+    for claim in claims:
+        claim["policy"] = "taiyuan-resident"
+        claim["person"]["group"] = "adult"
+    if path == "encounter.chronic":
+        claims[1]["encounter"]["med_type"] = "chronic_outpatient"
+    _set(claims[1], path, value)
+    table = cases_to_table(claims)
+    with pytest.raises(ClaimError) as vector:
+        settle_table(table, builtin_registry())
+    with pytest.raises(ClaimError) as scalar:
+        settle_table_scalar(table, builtin_registry())
+    assert (vector.value.row, vector.value.field) == (2, field)
+    assert str(vector.value) == str(scalar.value)
