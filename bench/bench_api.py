@@ -3,7 +3,8 @@
 
 For each database it creates a fresh schema (or file), enrols ``PERSONS`` persons at one
 hospital and prepares one visit with an uploaded fee line per settlement (not timed), starts
-``WORKERS`` uvicorn workers, then:
+``WORKERS`` application processes (uvicorn, one worker each, each on its own port: the load
+generators spread their connections evenly over them, as a load balancer would), then:
 
 1. warm-up: ``WARMUP`` seconds of wrk (pools grow, statements get prepared);
 2. closed loop: wrk with ``CONNS`` connections for ``DURATION`` seconds; ``N`` visits are
@@ -262,8 +263,8 @@ class CpuWindow:
     """CPU ticks of the whole machine, the server's processes and PostgreSQL's backends
     serving the benchmark (``application_name``) between start() and stop()."""
 
-    def __init__(self, server_pid: int, engine: Engine | None) -> None:
-        self.server_pid = server_pid
+    def __init__(self, server_pids: list[int], engine: Engine | None) -> None:
+        self.server_pids = server_pids
         self.engine = engine
 
     def _backends(self) -> list[int]:
@@ -278,7 +279,7 @@ class CpuWindow:
             )
 
     def _snapshot(self) -> tuple[int, dict[int, int], dict[int, int]]:
-        server = [self.server_pid, *_children(self.server_pid)]
+        server = [p for pid in self.server_pids for p in (pid, *_children(pid))]
         return (
             _busy_ticks(),
             {p: _proc_ticks(p) for p in server},
@@ -320,36 +321,55 @@ def _run_child(cmd: list[str]) -> tuple[str, int]:
 # -- one database ---------------------------------------------------------------------------
 
 
-def run_server(url: str, key_file: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+def run_servers(
+    url: str, key_file: Path, args: argparse.Namespace
+) -> list[subprocess.Popen[bytes]]:
+    """The application's processes: by default ``WORKERS`` uvicorn processes of one worker
+    each, on ports of their own, among which the load generators spread their connections
+    evenly, as a load balancer in front of stateless processes would (see docs/scaling.md).
+    With ``--one-socket``: one uvicorn with ``--workers WORKERS`` sharing one listening
+    socket, where the kernel decides which worker accepts a connection (with few keep-alive
+    connections, most of them often land on one worker)."""
     env = dict(os.environ, YIBAO_DATABASE_URL=url, YIBAO_SECRET_KEY_FILE=str(key_file))
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "yibao.web.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-    )
+    groups = [(args.ports[0], args.workers)] if args.one_socket else [(p, 1) for p in args.ports]
+    procs = []
+    for port, workers in groups:
+        command = [sys.executable, "-m", "uvicorn", "yibao.web.app:create_app", "--factory"]
+        command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+        command += ["--log-level", "warning", "--no-access-log"]
+        procs.append(subprocess.Popen(command, env=env))
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("server did not start")
+    for port, _ in groups:
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    for proc in procs:
+                        proc.kill()
+                    raise RuntimeError("server did not start") from None
+                time.sleep(0.2)
+    return procs
+
+
+def _wrk_command(args: argparse.Namespace, seconds: float, path: Path, key: str) -> list[str]:
+    """wrk with one thread per application process (``WRK_PORTS`` in messages.lua points
+    each thread's connections at its process); ``CONNS`` spread evenly over them."""
+    threads = 2 if args.one_socket else args.workers
+    return [
+        "wrk",
+        f"-t{threads}",
+        f"-c{args.conns}",
+        f"-d{max(1, round(seconds))}s",
+        "-s",
+        str(HERE / "messages.lua"),
+        f"http://127.0.0.1:{args.ports[0]}",
+        "--",
+        str(path),
+        str(threads),
+        key,
+    ]
 
 
 def _settled(engine: Engine) -> int:
@@ -361,21 +381,7 @@ def _wrk(
     args: argparse.Namespace, prepared: Prepared, tmp: Path, seconds: float, n: int
 ) -> tuple[dict[str, Any], int]:
     bodies = prepared.take(n, tmp / f"closed-{prepared.used}.txt")
-    out, ticks = _run_child(
-        [
-            "wrk",
-            "-t2",
-            f"-c{args.conns}",
-            f"-d{max(1, round(seconds))}s",
-            "-s",
-            str(HERE / "messages.lua"),
-            f"http://127.0.0.1:{args.port}",
-            "--",
-            str(bodies),
-            "2",
-            prepared.key,
-        ]
-    )
+    out, ticks = _run_child(_wrk_command(args, seconds, bodies, prepared.key))
     return json.loads(out.strip().splitlines()[-1]), ticks
 
 
@@ -422,7 +428,7 @@ def open_loop(
             str(bodies),
             prepared.key,
             "--port",
-            str(args.port),
+            ",".join(map(str, args.ports[:1] if args.one_socket else args.ports)),
             "--rate",
             str(rate),
             "--seconds",
@@ -460,7 +466,7 @@ def long_stay(args: argparse.Namespace, prepared: Prepared, lines: int, runs: in
     """2301 uploading ``lines`` fee lines in one message and 2304 settling that stay."""
     now = datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
     uploads, settles = [], []
-    with httpx.Client(base_url=f"http://127.0.0.1:{args.port}", timeout=60) as client:
+    with httpx.Client(base_url=f"http://127.0.0.1:{args.ports[0]}", timeout=60) as client:
         for run in range(runs):
             psn_no, cert = prepared.certs[run % len(prepared.certs)]
             common = {"psn_no": psn_no, "insutype": "310", "mdtrt_cert_type": "02"}
@@ -559,21 +565,7 @@ def person_info_rate(
     path = tmp / "person-info.txt"
     path.write_bytes(b"\n".join(lines) + b"\n")
     cpu.start()
-    out, ticks = _run_child(
-        [
-            "wrk",
-            "-t2",
-            f"-c{args.conns}",
-            f"-d{max(1, round(args.seconds / 2))}s",
-            "-s",
-            str(HERE / "messages.lua"),
-            f"http://127.0.0.1:{args.port}",
-            "--",
-            str(path),
-            "2",
-            prepared.key,
-        ]
-    )
+    out, ticks = _run_child(_wrk_command(args, args.seconds / 2, path, prepared.key))
     usage = cpu.stop(ticks)
     r = json.loads(out.strip().splitlines()[-1])
     rate = r["requests"] / (r["duration_us"] / 1e6)
@@ -671,9 +663,9 @@ def bench(label: str, url: str, args: argparse.Namespace, key_file: Path, tmp: P
         f"in {time.perf_counter() - started:.0f} s"
     )
     db = make_engine(url)
-    proc = run_server(url, key_file, args.port, args.workers)
+    procs = run_servers(url, key_file, args)
     try:
-        cpu = CpuWindow(proc.pid, db if db.dialect.name != "sqlite" else None)
+        cpu = CpuWindow([p.pid for p in procs], db if db.dialect.name != "sqlite" else None)
         _wrk(args, prepared, tmp, args.warmup, warm_n)  # warm-up, not measured
         first = closed_loop("closed loop", args, prepared, tmp, cpu, db)
         for rate in rates:
@@ -686,8 +678,10 @@ def bench(label: str, url: str, args: argparse.Namespace, key_file: Path, tmp: P
             after = closed_loop("closed loop with history", args, prepared, tmp, cpu, db)
             print(f"     with history / first of the year: {after / first:.0%} of the rate")
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)
     check(db)
     db.dispose()
 
@@ -705,12 +699,21 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=float(env("WARMUP", "5")))
     parser.add_argument("--history", type=int, default=int(env("HISTORY", "1000000")))
     parser.add_argument("--persons", type=int, default=int(env("PERSONS", "1000")))
-    parser.add_argument("--port", type=int, default=int(env("PORT", "0")))  # 0: a free port
+    parser.add_argument(
+        "--one-socket",
+        action="store_true",
+        default=env("ONE_SOCKET", "") not in ("", "0"),
+        help="one uvicorn with --workers (one shared socket) instead of a process per port",
+    )
     args = parser.parse_args()
-    if not args.port:
+    if args.conns % args.workers and not args.one_socket:
+        raise SystemExit("CONNS must be a multiple of WORKERS (each process gets CONNS/WORKERS)")
+    args.ports = []
+    for _ in range(args.workers):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
-            args.port = int(probe.getsockname()[1])
+            args.ports.append(int(probe.getsockname()[1]))
+    os.environ["WRK_PORTS"] = ",".join(map(str, args.ports[:1] if args.one_socket else args.ports))
     tmp = Path(tempfile.mkdtemp(prefix="yibao-bench-"))
     key_file = tmp / "secret.key"
     ensure_secret_key(key_file)

@@ -5,9 +5,18 @@
 -- be a cheap replay, not a settlement) and reported as "exhausted".
 
 local threads = {}
+-- the application processes' ports (WRK_PORTS, comma-separated): thread k sends to the
+-- (k mod n)-th, so the connections are spread evenly over the processes
+local ports = {}
+for port in string.gmatch(os.getenv("WRK_PORTS") or "", "%d+") do
+  ports[#ports + 1] = port
+end
 
 function setup(thread)
   thread:set("id", #threads)
+  if #ports > 0 then
+    thread.addr = wrk.lookup("127.0.0.1", ports[(#threads % #ports) + 1])[1]
+  end
   table.insert(threads, thread)
 end
 

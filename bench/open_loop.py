@@ -2,7 +2,7 @@
 server's latency, and measure each from the moment it was due (so a slow server cannot slow
 the client down and hide its queueing: no coordinated omission).
 
-    python bench/open_loop.py BODIES_FILE KEY --port 8765 --rate 400 --seconds 10
+    python bench/open_loop.py BODIES_FILE KEY --port 8765,8766 --rate 400 --seconds 10
 
 One asyncio loop, pre-encoded HTTP/1.1 requests over keep-alive connections, minimal
 response parsing: about 0.1 ms of CPU per request. Prints one JSON line: sent, ok, failed,
@@ -18,7 +18,7 @@ import resource
 import time
 
 
-def _requests(path: str, key: str, port: int) -> list[bytes]:
+def _requests(path: str, key: str, port: str) -> list[bytes]:
     out = []
     with open(path, encoding="ascii") as fh:
         for line in fh:
@@ -33,14 +33,15 @@ def _requests(path: str, key: str, port: int) -> list[bytes]:
 
 
 async def _run(args: argparse.Namespace) -> dict[str, float | int]:
-    requests = _requests(args.bodies, args.key, args.port)
+    requests = _requests(args.bodies, args.key, args.port.split(",")[0])
     total = int(args.rate * args.seconds)
     if total > len(requests):
         raise SystemExit(f"only {len(requests)} prepared messages for {total} requests")
     loop = asyncio.get_running_loop()
     idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
-    for _ in range(args.conns):
-        idle.put_nowait(await asyncio.open_connection("127.0.0.1", args.port))
+    ports = [int(p) for p in args.port.split(",")]  # connections spread evenly over them
+    for i in range(args.conns):
+        idle.put_nowait(await asyncio.open_connection("127.0.0.1", ports[i % len(ports)]))
     latencies: list[float] = []
     failed = 0
 
@@ -58,8 +59,9 @@ async def _run(args: argparse.Namespace) -> dict[str, float | int]:
         except (OSError, asyncio.IncompleteReadError):  # the server closed the connection
             failed += 1
             latencies.append(loop.time() - due)
+            port = writer.get_extra_info("peername")[1]
             writer.close()
-            idle.put_nowait(await asyncio.open_connection("127.0.0.1", args.port))
+            idle.put_nowait(await asyncio.open_connection("127.0.0.1", port))
             return
         latencies.append(loop.time() - due)
         if not head.startswith(b"HTTP/1.1 200") or b'"infcode":0' not in body:
@@ -94,7 +96,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("bodies")
     parser.add_argument("key")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", default="8765", help="a port, or several separated by commas")
     parser.add_argument("--rate", type=float, default=400)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--conns", type=int, default=16)
