@@ -281,6 +281,8 @@ def prepare(table: pa.Table) -> Columns:
     table = conform(table)
     n = table.num_rows
     batches = [b for b in table.to_batches() if b.num_rows]
+    if len(batches) == 1:  # the arrays of the one batch are the columns: no copy
+        return _one_batch(batches[0], person_keys(_array(table.column("person_id"))))
     line_counts = [int(_line_span(b.column("items"))) for b in batches]
     m = sum(line_counts)
     rows: dict[str, npt.NDArray[Any]] = {k: np.empty(n, t) for k, t in _ROW_FIELDS.items()}
@@ -312,6 +314,23 @@ def prepare(table: pa.Table) -> Columns:
         item_offsets=offsets,
         **rows,
         **lines,
+    )
+
+
+def _one_batch(batch: pa.RecordBatch, person: I64) -> Columns:
+    col = {f.name: batch.column(f.name) for f in CLAIM_SCHEMA}
+    items = col["items"]
+    offsets = np.asarray(items.offsets.to_numpy(), np.int64)
+    return Columns(
+        n=batch.num_rows,
+        person=person,
+        item_offsets=offsets - offsets[0],
+        policy=coded(col["policy"]),
+        group=coded(col["group"]),
+        chronic_class=coded(col["chronic_class"]),
+        chronic_disease=coded(col["chronic_disease"]),
+        **_batch_rows(col),
+        **_batch_lines(items.flatten()),
     )
 
 
