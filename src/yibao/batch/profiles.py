@@ -145,6 +145,20 @@ def _key_parts(cols: Columns, version: I32, bad: Flags) -> list[Part]:
     ]
 
 
+def distinct(key: I64, radix: int) -> tuple[I64, I64]:
+    """The distinct values of ``key`` (all in 0..radix-1), sorted, and each row's number
+    among them: by a table of size ``radix`` when that is small, else by sorting."""
+    if radix <= max(4 * len(key), 1 << 20):
+        present = np.zeros(radix, np.bool_)
+        present[key] = True
+        values = np.flatnonzero(present)
+        lookup = np.zeros(radix, np.int64)
+        lookup[values] = np.arange(len(values))
+        return values, lookup[key]
+    values, number = np.unique(key, return_inverse=True)
+    return values, np.asarray(number, np.int64)
+
+
 def _combine(parts: list[Part], n: int) -> tuple[I64, list[list[int]]]:
     """Each row's profile number, and each profile's part values. Parts with one value for
     every row stay out of the key; the profiles are numbered in key order."""
@@ -161,15 +175,8 @@ def _combine(parts: list[Part], n: int) -> tuple[I64, list[list[int]]]:
         radix *= size
     if key is None:
         keys, number = np.zeros(1, np.int64), np.zeros(n, np.int64)
-    elif radix <= max(4 * n, 1 << 20):
-        present = np.zeros(radix, np.bool_)
-        present[key] = True
-        keys = np.flatnonzero(present)
-        lookup = np.zeros(radix, np.int64)
-        lookup[keys] = np.arange(len(keys))
-        number = lookup[key]
     else:
-        keys, number = np.unique(key, return_inverse=True)
+        keys, number = distinct(key, radix)
     decoded = []
     for whole in keys.tolist():
         digits = [0] * len(parts)
@@ -252,7 +259,7 @@ def _diseases(
     inexact = np.zeros(cols.n, np.bool_)
     width = len(cols.chronic_disease.words) + 1
     pair = number[rows] * width + (cols.chronic_disease.codes[rows] + 1)
-    pairs, which = np.unique(pair, return_inverse=True)
+    pairs, which = distinct(pair, (int(number.max()) + 1) * width)
     q = np.zeros(len(pairs), np.int64)
     w = np.zeros(len(pairs), np.bool_)
     x = np.zeros(len(pairs), np.bool_)
@@ -293,4 +300,4 @@ def reasons(cols: Columns, rows: RowProfiles) -> npt.NDArray[np.int8]:
     return code
 
 
-__all__ = ["RowProfiles", "assign_profiles", "calendar_year", "reasons"]
+__all__ = ["RowProfiles", "assign_profiles", "calendar_year", "distinct", "reasons"]

@@ -33,6 +33,7 @@ from yibao.batch.params import (
     YEAR,
     Profiles,
 )
+from yibao.batch.profiles import distinct
 
 I64 = npt.NDArray[np.int64]
 Flags = npt.NDArray[np.bool_]
@@ -89,9 +90,9 @@ class _Features:
 
 def _pairs(segment: I64, codes: I64) -> tuple[I64, int]:
     """A number for each distinct (segment, code) pair, and how many there are."""
-    key = segment * (int(codes.max()) + 1) + codes
-    pairs, number = np.unique(key, return_inverse=True)
-    return np.asarray(number, np.int64), len(pairs)
+    width = int(codes.max()) + 1
+    pairs, number = distinct(segment * width + codes, (int(segment.max()) + 1) * width)
+    return number, len(pairs)
 
 
 def _bands(p: Profiles, prefix: str, prof: I64, bottom: I64, top: I64) -> I64:
