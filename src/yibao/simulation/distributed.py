@@ -192,7 +192,7 @@ def run_distributed(
     if (scheduler is None) == (workers is None):
         raise ClusterError("请给出 --scheduler ADDRESS 或 --workers N 之一")
     if claims.is_dir():
-        files = partition_files(claims)
+        files = partition_files(claims.resolve())  # workers elsewhere need the whole path
         with dask_client(scheduler, workers) as client:
             return run_on_cluster(client, files, registry, reform, policy=policy, progress=progress)
     if scheduler is not None:
