@@ -7,6 +7,7 @@ module is one xdist group so that its cluster never starts twice in parallel sha
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -188,3 +189,12 @@ def test_simulate_refuses_bad_cluster_options(tmp_path: Path) -> None:
         assert result.exit_code in (1, 2), result.output
         assert message in result.output
         assert "Traceback" not in result.output
+
+
+def _trim_setting() -> str | None:
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_")
+
+
+def test_local_workers_keep_the_adaptive_malloc_trim(client: Client) -> None:
+    """Dask's default (65536) makes every large array fault its pages in again."""
+    assert list(client.run(_trim_setting).values()) == [None, None]

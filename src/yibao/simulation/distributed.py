@@ -37,6 +37,12 @@ if TYPE_CHECKING:
 
 
 CONNECT_TIMEOUT = "10s"
+# Dask's nanny starts its workers with MALLOC_TRIM_THRESHOLD_=65536, so that freed memory goes
+# back to the system at once. The engine frees and allocates large numpy arrays all the time;
+# with that setting each one faults its pages in afresh: on this machine 4× the kernel time and
+# 2-3× the wall time of the same partition in a plain process. The local cluster leaves glibc's
+# own adaptive threshold (docs/simulation-scale.md says how to do the same on a real cluster).
+TRIM_SETTING = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
 
 
 class ClusterError(ValueError):
@@ -73,6 +79,7 @@ def split_by_person(table: pa.Table, parts: int, directory: Path) -> list[Path]:
 def dask_client(scheduler: str | None, workers: int | None) -> Iterator[Client]:
     """A ``distributed.Client``: connected to ``scheduler``, or to a new local cluster of
     ``workers`` single-threaded worker processes without a dashboard (stopped on exit)."""
+    import dask
     from distributed import Client, LocalCluster
 
     if (scheduler is None) == (workers is None):
@@ -88,6 +95,7 @@ def dask_client(scheduler: str | None, workers: int | None) -> Iterator[Client]:
     if workers is None or workers < 1:
         raise ClusterError("--workers：至少 1 个工作进程")
     with (
+        dask.config.set({TRIM_SETTING: None}),
         LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=workers,
             threads_per_worker=1,
