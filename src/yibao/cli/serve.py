@@ -10,16 +10,11 @@ import typer
 def serve_command(
     host: Annotated[str, typer.Option("--host", help="监听地址")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="端口")] = 8000,
-    workers: Annotated[int, typer.Option("--workers", help="进程数")] = 1,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="进程数（多进程时各自监听，内核均衡分配连接）")
+    ] = 1,
 ) -> None:
     """启动 yibao 网络服务（API 与页面）。"""
-    import uvicorn
+    from yibao.web.serving import serve
 
-    uvicorn.run(
-        "yibao.web.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-    )
+    serve(host, port, workers)
