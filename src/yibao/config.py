@@ -72,6 +72,7 @@ def yibao_home(env: Mapping[str, str] | None = None) -> Path:
 
 
 DEFAULT_CLAIM_SECOND_REVIEW_YUAN = 5000
+DEFAULT_POLICY_REFRESH_SECONDS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,11 +88,16 @@ class Settings:
     # 手工报销 approved above this amount (fen) need a second reviewer
     # (YIBAO_CLAIM_SECOND_REVIEW_YUAN, default 5000 yuan).
     claim_second_review_fen: int = DEFAULT_CLAIM_SECOND_REVIEW_YUAN * 100
+    # How often each server process looks for policy versions published by another process
+    # (YIBAO_POLICY_REFRESH_SECONDS; 0 turns the look off).
+    policy_refresh_seconds: int = DEFAULT_POLICY_REFRESH_SECONDS
 
     def __post_init__(self) -> None:
         business_zone(self.timezone)  # a clear error now rather than on the first request
         if not 0 <= self.clock_skew_seconds <= 86400:
             raise ConfigError("YIBAO_CLOCK_SKEW_SECONDS 应为 0 到 86400 之间的整数")
+        if not 0 <= self.policy_refresh_seconds <= 86400:
+            raise ConfigError("YIBAO_POLICY_REFRESH_SECONDS 应为 0 到 86400 之间的整数（秒）")
         if self.max_body_bytes < 1:
             raise ConfigError("YIBAO_MAX_BODY_BYTES 应为正整数（字节数）")
         if self.max_upload_bytes < 1:
@@ -120,6 +126,9 @@ class Settings:
         second = env.get("YIBAO_CLAIM_SECOND_REVIEW_YUAN") or str(DEFAULT_CLAIM_SECOND_REVIEW_YUAN)
         if not second.strip().isdigit():
             raise ConfigError("YIBAO_CLAIM_SECOND_REVIEW_YUAN 应为不小于 0 的整数（元）")
+        refresh = env.get("YIBAO_POLICY_REFRESH_SECONDS") or str(DEFAULT_POLICY_REFRESH_SECONDS)
+        if not refresh.strip().isdigit():
+            raise ConfigError("YIBAO_POLICY_REFRESH_SECONDS 应为 0 到 86400 之间的整数（秒）")
         return cls(
             database_url=url,
             secret_key_file=key_file.expanduser().absolute(),
@@ -131,6 +140,7 @@ class Settings:
             or DEFAULT_LOGIN_LIMIT_PER_ADDRESS,
             login_limit_per_id=env.get("YIBAO_LOGIN_LIMIT_PER_ID") or DEFAULT_LOGIN_LIMIT_PER_ID,
             claim_second_review_fen=int(second) * 100,
+            policy_refresh_seconds=int(refresh),
         )
 
     @property

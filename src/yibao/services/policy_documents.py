@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
@@ -43,6 +43,17 @@ def merged_registry(session: Session) -> PolicyRegistry:
     for doc in docs:
         registry = registry.with_policy(parse_policy(doc.text, f"upload-{doc.id}.yaml"))
     return registry
+
+
+def published_mark(session: Session) -> tuple[object, ...]:
+    """What changes whenever a version is published or withdrawn: one cheap read, for the
+    processes that did not publish it to notice (see ``web/policy_watch.py``)."""
+    row = session.execute(
+        select(
+            func.count(), func.max(PolicyDocument.id), func.max(PolicyDocument.published_at)
+        ).where(PolicyDocument.status == "published")
+    ).one()
+    return tuple(row)
 
 
 def refresh(session: Session) -> PolicyRegistry:
@@ -123,7 +134,8 @@ def publish(
     session: Session, document_id: int, actor: audit.Actor, now: datetime, today: date
 ) -> PolicyDocument:
     """Mark a draft published. The caller calls :func:`refresh` once the transaction has
-    committed, so that this process settles with it (other processes at their start)."""
+    committed, so that this process settles with it at once; the other server processes
+    notice it within ``YIBAO_POLICY_REFRESH_SECONDS`` (``web/policy_watch.py``)."""
     doc = session.get(PolicyDocument, document_id)
     if doc is None:
         raise NotFound("没有这份政策文件", field="document_id")

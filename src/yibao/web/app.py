@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import hashlib
 import hmac
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
@@ -23,6 +25,7 @@ from yibao.web import pages
 from yibao.web.api import estimate, fsi, me
 from yibao.web.body_limit import BodySizeLimit
 from yibao.web.pages import staff as staff_pages
+from yibao.web.policy_watch import PolicyWatch
 from yibao.web.ratelimit import LoginLimits
 
 
@@ -34,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="yibao 医保服务平台",
         version=__version__,
         description="医保结算测算、定点医药机构结算接口（国家医保平台风格）、参保人与经办服务。",
+        lifespan=_lifespan,
     )
     clock.configure(settings)
     engine = make_engine(settings.database_url)
@@ -77,6 +81,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     pages.install(app, master)
     _freeze_startup_objects()
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """While serving: notice policy versions that another process published."""
+    watch = PolicyWatch(app.state.session_factory, app.state.settings.policy_refresh_seconds)
+    watch.start()
+    app.state.policy_watch = watch
+    try:
+        yield
+    finally:
+        watch.stop()
 
 
 _frozen: list[bool] = []

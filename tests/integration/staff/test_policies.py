@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -99,3 +101,54 @@ def test_a_policy_file_over_the_upload_limit_is_refused_beside_the_file_field(
     assert page.status_code == 400
     assert page.headers["content-type"].startswith("text/html")
     assert "文件过大（上限 200 KB）" in page.text
+
+
+def test_a_version_another_process_published_is_picked_up_by_the_watch(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """``yibao serve --workers N``: the process that publishes installs the version at once;
+    the others notice the published versions changed and reload (web/policy_watch.py)."""
+    from yibao.web.policy_watch import PolicyWatch
+
+    watch = PolicyWatch(session_factory, seconds=1)
+    assert watch.check() is False  # the first look only loads
+    assert watch.check() is False  # nothing changed
+    with session_factory() as s, s.begin():
+        doc = policy_documents.upload(s, policy_upload_text(), COMMAND_LINE, TODAY).document
+    assert watch.check() is False  # a draft is not a change
+    with session_factory() as s, s.begin():  # "another process" publishes: no refresh here
+        policy_documents.publish(s, doc.id, COMMAND_LINE, datetime.now(UTC), TODAY)
+    before = default_registry().get("nmg-employee")
+    assert before is not None
+    assert before.version_on(date(2031, 1, 1)).annual_cap == 250000  # type: ignore[union-attr]
+    assert watch.check() is True
+    after = default_registry().get("nmg-employee")
+    assert after is not None
+    assert after.version_on(date(2031, 1, 1)).annual_cap == 300000  # type: ignore[union-attr]
+    assert watch.check() is False
+
+
+def test_the_watch_runs_in_the_background_while_the_app_serves(
+    session_factory: sessionmaker[Session], migrated_url: str, secret_key_file: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from yibao.config import Settings
+    from yibao.web.app import create_app
+
+    settings = Settings(migrated_url, secret_key_file, policy_refresh_seconds=1)
+    app = create_app(settings)
+    with TestClient(app):
+        with session_factory() as s, s.begin():
+            doc = policy_documents.upload(s, policy_upload_text(), COMMAND_LINE, TODAY).document
+            policy_documents.publish(s, doc.id, COMMAND_LINE, datetime.now(UTC), TODAY)
+        deadline = time.monotonic() + 10
+        while True:
+            policy = default_registry().get("nmg-employee")
+            assert policy is not None
+            if policy.version_on(date(2031, 1, 1)).annual_cap == 300000:  # type: ignore[union-attr]
+                break
+            assert time.monotonic() < deadline, "the watch did not reload the registry"
+            time.sleep(0.1)
+    assert app.state.policy_watch._thread is None  # stopped with the app
+    app.state.engine.dispose()
