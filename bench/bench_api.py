@@ -327,16 +327,19 @@ def run_servers(
     """The application's processes: by default ``WORKERS`` uvicorn processes of one worker
     each, on ports of their own, among which the load generators spread their connections
     evenly, as a load balancer in front of stateless processes would (see docs/scaling.md).
-    With ``--one-socket``: one uvicorn with ``--workers WORKERS`` sharing one listening
-    socket, where the kernel decides which worker accepts a connection (with few keep-alive
-    connections, most of them often land on one worker)."""
+    With ``--one-socket``: the shipped command, ``yibao serve --workers WORKERS``, on one
+    port (each worker on its own ``SO_REUSEPORT`` socket; the kernel spreads the connections
+    by their address hash, so with few connections the split need not be even)."""
     env = dict(os.environ, YIBAO_DATABASE_URL=url, YIBAO_SECRET_KEY_FILE=str(key_file))
     groups = [(args.ports[0], args.workers)] if args.one_socket else [(p, 1) for p in args.ports]
     procs = []
     for port, workers in groups:
-        command = [sys.executable, "-m", "uvicorn", "yibao.web.app:create_app", "--factory"]
+        if args.one_socket:
+            command = [sys.executable, "-m", "yibao", "serve", "--no-access-log"]
+        else:
+            command = [sys.executable, "-m", "uvicorn", "yibao.web.app:create_app", "--factory"]
+            command += ["--log-level", "warning", "--no-access-log"]
         command += ["--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
-        command += ["--log-level", "warning", "--no-access-log"]
         procs.append(subprocess.Popen(command, env=env))
     deadline = time.monotonic() + 60
     for port, _ in groups:
@@ -710,7 +713,7 @@ def main() -> None:
         "--one-socket",
         action="store_true",
         default=env("ONE_SOCKET", "") not in ("", "0"),
-        help="one uvicorn with --workers (one shared socket) instead of a process per port",
+        help="yibao serve --workers on one port (SO_REUSEPORT) instead of a process per port",
     )
     args = parser.parse_args()
     if args.conns % args.workers and not args.one_socket:

@@ -24,10 +24,8 @@ BACKLOG = 2048
 STARTUP_SECONDS = 5  # a worker that dies sooner is a start-up failure: stop, not loop
 
 
-def _config(**extra: Any) -> Any:
-    import uvicorn
-
-    return uvicorn.Config(APP, factory=True, log_level="info", backlog=BACKLOG, **extra)
+def _options(access_log: bool) -> dict[str, Any]:
+    return {"factory": True, "log_level": "info", "backlog": BACKLOG, "access_log": access_log}
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -42,22 +40,23 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _worker(host: str, port: int) -> None:
+def _worker(host: str, port: int, access_log: bool) -> None:
     import uvicorn
 
     sock = listening_socket(host, port)
-    uvicorn.Server(_config()).run(sockets=[sock])
+    uvicorn.Server(uvicorn.Config(APP, **_options(access_log))).run(sockets=[sock])
 
 
-def serve(host: str, port: int, workers: int = 1) -> None:
-    """Serve on ``host:port`` with ``workers`` processes (see the module's note)."""
+def serve(host: str, port: int, workers: int = 1, *, access_log: bool = True) -> None:
+    """Serve on ``host:port`` with ``workers`` processes (see the module's note);
+    ``access_log`` logs a line per request."""
     import uvicorn
 
     if workers <= 1:
-        uvicorn.run(APP, factory=True, host=host, port=port, log_level="info", backlog=BACKLOG)
+        uvicorn.run(APP, host=host, port=port, **_options(access_log))
         return
     if not hasattr(socket, "SO_REUSEPORT"):
-        uvicorn.run(APP, factory=True, host=host, port=port, workers=workers, log_level="info")
+        uvicorn.run(APP, host=host, port=port, workers=workers, **_options(access_log))
         return
     try:  # a taken port or a bad address fails here, once, not in every worker
         listening_socket(host, port).close()
@@ -65,10 +64,10 @@ def serve(host: str, port: int, workers: int = 1) -> None:
         raise SystemExit(
             f"无法监听 {host}:{port}：{exc.strerror or exc}（端口已被占用？）"
         ) from None
-    _supervise(host, port, workers)
+    _supervise(host, port, workers, access_log)
 
 
-def _supervise(host: str, port: int, workers: int) -> None:
+def _supervise(host: str, port: int, workers: int, access_log: bool) -> None:
     spawn = multiprocessing.get_context("spawn")
     procs: list[Any] = []
     stopping = False
@@ -79,7 +78,9 @@ def _supervise(host: str, port: int, workers: int) -> None:
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        procs = [spawn.Process(target=_worker, args=(host, port)) for _ in range(workers)]
+        procs = [
+            spawn.Process(target=_worker, args=(host, port, access_log)) for _ in range(workers)
+        ]
         started = []
         for p in procs:
             p.start()
@@ -91,7 +92,7 @@ def _supervise(host: str, port: int, workers: int) -> None:
                     continue
                 if time.monotonic() - started[i] < STARTUP_SECONDS:
                     raise SystemExit(f"worker exited at start-up (code {p.exitcode})")
-                procs[i] = spawn.Process(target=_worker, args=(host, port))
+                procs[i] = spawn.Process(target=_worker, args=(host, port, access_log))
                 procs[i].start()
                 started[i] = time.monotonic()
     finally:
