@@ -4,9 +4,11 @@
 
 1. The mixed all-feature workload: synthetic claims from ``yibao synth`` for each of the four
    built-in policies (a quarter of the claims each), generated once into var/bench/ and reused.
-   At each size: the engine alone (``settle_table`` on a claim table already in memory) and end
-   to end (``run_partition`` on the Parquet file: read + settle + summarise), in claims/s;
-   the tracemalloc peak of one end-to-end run and the process's max RSS.
+   At each size, in claims/s: the engine (``settle_table`` on a claim table already in
+   memory), its settle step alone (``settle_prepared`` on numeric columns prepared before) and
+   end to end (read the Parquet file, then ``run_partition`` for each policy: settle +
+   summarise); the tracemalloc peak of one end-to-end run, the process's max RSS and the
+   kernel's share of its CPU. Delete var/bench/mixed-*.parquet to generate the data again.
 2. The OpenFisca peer (``../shared/peers/openfisca``, skipped with a message when absent) on
    its own workload, Inner Mongolia inpatient, 10^6 claims: its float model ``fund_payment``
    and its integer-cent variant, timed by the peer's own code in its own virtual environment
