@@ -8,25 +8,11 @@ import numpy as np
 import numpy.typing as npt
 
 from yibao.domain.money import to_fen
-from yibao.rules.result import Result
+from yibao.rules.result import AMOUNT_FIELDS, Result
 
 Fen = npt.NDArray[np.int64]
 Flags = npt.NDArray[np.bool_]
 
-AMOUNT_FIELDS = (
-    "medfee_sumamt",
-    "fulamt_ownpay_amt",
-    "overlmt_selfpay",
-    "preselfpay_amt",
-    "inscp_scp_amt",
-    "act_pay_dedc",
-    "hifp_pay",
-    "hifmi_pay",
-    "fund_pay_sumamt",
-    "psn_part_amt",
-    "acct_pay",
-    "psn_cash_pay",
-)
 # The engine's explanation line when a cap cut the pooled fund's payment (engine._apply_caps).
 CAP_MARK = "统筹基金本次最多支付"
 

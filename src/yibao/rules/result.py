@@ -25,6 +25,23 @@ class LineSplit:
     selfpay_prop: Decimal
 
 
+# The result's amounts, in the order of the spec (and of :class:`Result`'s fields).
+AMOUNT_FIELDS = (
+    "medfee_sumamt",
+    "fulamt_ownpay_amt",
+    "overlmt_selfpay",
+    "preselfpay_amt",
+    "inscp_scp_amt",
+    "act_pay_dedc",
+    "hifp_pay",
+    "hifmi_pay",
+    "fund_pay_sumamt",
+    "psn_part_amt",
+    "acct_pay",
+    "psn_cash_pay",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Result:
     policy: str
